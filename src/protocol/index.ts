@@ -1,0 +1,18 @@
+/**
+ * Till protocol v1: every message between the widget and a merchant backend, as zod schemas.
+ * Types are inferred from the schemas; nothing here touches the DOM, so servers import it too.
+ */
+export * from './common';
+export * from './currencies';
+export * from './coupon';
+export * from './session';
+export * from './payment';
+
+/** Endpoint paths relative to the merchant's base URL. */
+export const ENDPOINTS = {
+  createSession: { method: 'POST', path: '/sessions' },
+  getSession: { method: 'GET', path: '/sessions/:sessionId' },
+  quote: { method: 'POST', path: '/sessions/:sessionId/quote' },
+  pay: { method: 'POST', path: '/sessions/:sessionId/payments' },
+  paymentStatus: { method: 'GET', path: '/payments/:paymentId' },
+} as const;

@@ -1,0 +1,142 @@
+import * as z from 'zod/mini';
+import { Coupon } from './coupon';
+import { Id, MethodId, Money, ShortText } from './common';
+import { Quote, Session } from './session';
+
+/** What the browser sends to identify the money source. A card number in clear is never one of them. */
+export const PaymentSource = z.discriminatedUnion('type', [
+  /** Card encrypted in the browser: compact JWE (RSA-OAEP-256, A256GCM) of {@link CardPlaintext}. */
+  z.object({ type: z.literal('card_jwe'), jwe: z.string().check(z.minLength(20), z.maxLength(8192)) }),
+  /** A method saved on the server earlier. */
+  z.object({ type: z.literal('saved'), savedMethodId: Id }),
+  /** Stripe PaymentMethod id from Stripe Elements. */
+  z.object({ type: z.literal('stripe'), paymentMethodId: z.string().check(z.regex(/^pm_[A-Za-z0-9_]+$/)) }),
+  /** Methods that collect money off-page (QR, redirect, voucher): nothing to send. */
+  z.object({ type: z.literal('none') }),
+]);
+export type PaymentSource = z.infer<typeof PaymentSource>;
+
+/** The JSON object that is encrypted into `card_jwe`. Only the backend that holds the private key reads it. */
+export const CardPlaintext = z.object({
+  number: z.string().check(z.regex(/^\d{12,19}$/)),
+  expMonth: z.int().check(z.minimum(1), z.maximum(12)),
+  expYear: z.int().check(z.minimum(2000), z.maximum(2100)),
+  cvc: z.string().check(z.regex(/^\d{3,4}$/)),
+  name: z.optional(ShortText),
+});
+export type CardPlaintext = z.infer<typeof CardPlaintext>;
+
+/** POST /sessions/:id/payments */
+export const PayRequest = z.object({
+  /** Same key + same body replays the stored result; same key + other body is an error. */
+  idempotencyKey: z.string().check(z.minLength(16), z.maxLength(128), z.regex(/^[A-Za-z0-9_\-]+$/)),
+  method: MethodId,
+  source: PaymentSource,
+  couponCodes: z.array(Coupon.shape.code).check(z.maxLength(20)),
+  /** The total the shopper saw; the server charges only if its own quote equals it. */
+  expectedTotal: Money,
+  installments: z.optional(z.int().check(z.minimum(1), z.maximum(48))),
+  /** Where a redirect method returns the shopper to. */
+  returnUrl: z.optional(z.string().check(z.maxLength(2048), z.regex(/^https?:\/\//))),
+});
+export type PayRequest = z.infer<typeof PayRequest>;
+
+/** What the shopper must do before the payment can complete. */
+export const PaymentAction = z.discriminatedUnion('type', [
+  /** 3-D Secure style challenge page shown in a modal iframe; it reports back by postMessage. */
+  z.object({ type: z.literal('challenge'), url: z.url(), origin: z.string().check(z.regex(/^https?:\/\/[^/]+$/)) }),
+  /** WebAuthn step-up: PublicKeyCredentialRequestOptionsJSON. */
+  z.object({ type: z.literal('passkey'), options: z.record(z.string(), z.unknown()) }),
+  /** Wallet QR: render `payload`, poll status until paid, expired or cancelled. */
+  z.object({ type: z.literal('qr'), payload: z.string().check(z.maxLength(2048)), expiresAt: z.int() }),
+  z.object({ type: z.literal('redirect'), url: z.url() }),
+  z.object({
+    type: z.literal('voucher'),
+    reference: z.string().check(z.maxLength(128)),
+    expiresAt: z.int(),
+    instructions: z.optional(ShortText),
+  }),
+]);
+export type PaymentAction = z.infer<typeof PaymentAction>;
+
+export const FailureCode = z.enum([
+  'card_declined',
+  'insufficient_funds',
+  'invalid_card',
+  'expired_card',
+  'incorrect_cvc',
+  'challenge_failed',
+  'price_changed',
+  'expired',
+  'cancelled',
+  'method_unavailable',
+  'processing_error',
+]);
+export type FailureCode = z.infer<typeof FailureCode>;
+
+/** Request-level problems (any endpoint), as opposed to a payment that was tried and failed. */
+export const ErrorCode = z.enum([
+  'invalid_request',
+  'payload_too_large',
+  'unsupported_version',
+  'not_found',
+  'session_expired',
+  'idempotency_conflict',
+  'method_not_allowed',
+  'rate_limited',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ErrorReply = z.object({
+  status: z.literal('error'),
+  code: ErrorCode,
+  message: ShortText,
+  retryable: z.boolean(),
+  issues: z.optional(z.array(z.object({ path: ShortText, message: ShortText })).check(z.maxLength(20))),
+});
+export type ErrorReply = z.infer<typeof ErrorReply>;
+
+export const PaymentSucceeded = z.object({
+  status: z.literal('succeeded'),
+  paymentId: Id,
+  orderId: Id,
+  amount: Money,
+  /** Present when the method was saved for next time (server decides). */
+  savedMethodId: z.optional(Id),
+});
+export const PaymentRequiresAction = z.object({
+  status: z.literal('requires_action'),
+  paymentId: Id,
+  action: PaymentAction,
+});
+export const PaymentFailed = z.object({
+  status: z.literal('failed'),
+  paymentId: z.optional(Id),
+  code: FailureCode,
+  retryable: z.boolean(),
+  /** Safe to show the shopper; never contains card data. */
+  message: ShortText,
+  /** With `price_changed`: the fresh quote the shopper must confirm. */
+  quote: z.optional(Quote),
+});
+
+export const PaymentReply = z.discriminatedUnion('status', [
+  PaymentSucceeded,
+  PaymentRequiresAction,
+  PaymentFailed,
+  ErrorReply,
+]);
+export type PaymentReply = z.infer<typeof PaymentReply>;
+
+export const SessionReply = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('ok'), session: Session }),
+  ErrorReply,
+]);
+export type SessionReply = z.infer<typeof SessionReply>;
+
+export const QuoteReply = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('ok'), quote: Quote }),
+  ErrorReply,
+]);
+export type QuoteReply = z.infer<typeof QuoteReply>;
