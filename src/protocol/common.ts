@@ -49,5 +49,9 @@ export const CardBrand = z.enum([
   'elo',
   'hipercard',
   'mir',
+  'hiper',
+  'troy',
+  'verve',
+  'naranja',
 ]);
 export type CardBrand = z.infer<typeof CardBrand>;

@@ -1,0 +1,60 @@
+import { css, html, LitElement, nothing } from 'lit';
+import { property } from 'lit/decorators.js';
+import type { CartLine, Quote } from '../../src/protocol/index';
+import { formatMoney } from '../../src/core/money/money';
+import { t } from '../i18n/messages';
+import { tokens } from '../internal/tokens';
+
+/**
+ * Cart lines and server-consistent totals. Amounts are integer minor units formatted with
+ * Intl.NumberFormat in the shopper's locale.
+ *
+ * @summary Order lines, discounts, shipping and total.
+ * @csspart base - The summary section.
+ * @csspart total - The total row.
+ */
+export class TillOrderSummary extends LitElement {
+  static override styles = [
+    tokens,
+    css`
+      :host { display: block; }
+      h2 { font-size: 1rem; margin: 0 0 8px; }
+      dl { display: grid; grid-template-columns: 1fr auto; gap: 4px 12px; margin: 0; }
+      dt { color: var(--_muted); }
+      dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; }
+      .total dt, .total dd { color: var(--_text); font-weight: 700; font-size: 1.1rem; }
+      .discount dd { color: var(--_success); }
+      .group { display: contents; }
+    `,
+  ];
+
+  @property() locale = 'en';
+  @property({ attribute: false }) lines: readonly CartLine[] = [];
+  @property({ attribute: false }) quote?: Quote;
+
+  override render() {
+    const q = this.quote;
+    if (!q) return nothing;
+    const fmt = (amount: number) => formatMoney({ amount, currency: q.currency }, this.locale);
+    return html`<section part="base" aria-labelledby="summary-title">
+      <h2 id="summary-title">${t(this.locale, 'orderSummary')}</h2>
+      <dl>
+        ${this.lines.map(
+          (l) => html`<dt>${l.name} <small>× ${l.quantity}</small></dt><dd>${fmt(l.unitPrice * l.quantity)}</dd>`,
+        )}
+        <dt>${t(this.locale, 'subtotal')}</dt><dd data-testid="subtotal">${fmt(q.subtotal)}</dd>
+        ${q.discount > 0
+          ? html`<div class="group discount"><dt>${t(this.locale, 'discount')}</dt><dd data-testid="discount">−${fmt(q.discount)}</dd></div>`
+          : nothing}
+        <dt>${t(this.locale, 'shipping')}</dt><dd>${fmt(q.shipping)}</dd>
+        <div class="group total" part="total"><dt>${t(this.locale, 'total')}</dt><dd data-testid="total">${fmt(q.total)}</dd></div>
+      </dl>
+    </section>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'till-order-summary': TillOrderSummary;
+  }
+}

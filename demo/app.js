@@ -1,0 +1,69 @@
+// Demo storefront script: creates a session on the demo backend for the chosen scenario and
+// hands its id to <till-checkout>. Plain JS so the page needs no build step beyond dist/till.js.
+const CARTS = {
+  standard: [{ productId: 'tee-classic', quantity: 2 }, { productId: 'mug-enamel', quantity: 1 }],
+  small: [{ productId: 'socks-wool', quantity: 1 }],
+  large: [{ productId: 'tee-classic', quantity: 4 }, { productId: 'mug-enamel', quantity: 2 }, { productId: 'socks-wool', quantity: 3 }],
+};
+
+const $ = (id) => document.getElementById(id);
+const checkout = $('checkout');
+
+async function startCheckout() {
+  const params = new URLSearchParams(location.search);
+  const country = $('country').value;
+  const items = CARTS[$('cart').value] ?? CARTS.standard;
+  const res = await fetch('/api/till/v1/sessions', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Till-Version': '1' },
+    body: JSON.stringify({ items, country, ...(params.get('locale') ? { locale: params.get('locale') } : {}) }),
+  });
+  const reply = await res.json();
+  if (reply.status !== 'ok') {
+    log(`session error: ${reply.code}`);
+    return;
+  }
+  checkout.setAttribute('session-id', reply.session.id);
+  document.body.dataset.sessionId = reply.session.id;
+}
+
+function log(text) {
+  const li = document.createElement('li');
+  li.textContent = text;
+  $('events').prepend(li);
+}
+
+async function refreshLedger() {
+  const rows = await (await fetch('/demo/ledger')).json();
+  const body = $('ledger-rows');
+  body.replaceChildren(
+    ...rows.map((r) => {
+      const tr = document.createElement('tr');
+      for (const v of [r.orderId, r.method, `${r.amount} ${r.currency}`, r.card ? `${r.card.brand} •••• ${r.card.last4}` : '']) {
+        const td = document.createElement('td');
+        td.textContent = v;
+        tr.append(td);
+      }
+      return tr;
+    }),
+  );
+}
+
+for (const type of ['viewed', 'method-selected', 'coupons-changed', 'payment-started', 'payment-succeeded', 'payment-failed', 'action-required']) {
+  checkout.addEventListener(`till-${type}`, (e) => {
+    log(`${type} ${JSON.stringify(e.detail)}`);
+    if (type === 'payment-succeeded') void refreshLedger();
+  });
+}
+
+$('scenario').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void startCheckout();
+});
+$('refresh-ledger').addEventListener('click', () => void refreshLedger());
+
+const params = new URLSearchParams(location.search);
+if (params.get('country')) $('country').value = params.get('country');
+if (params.get('cart')) $('cart').value = params.get('cart');
+void startCheckout();
+void refreshLedger();

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encryptCard } from '../src/lazy/jwe';
+import { MAX_BODY_BYTES, PaymentReply, SessionReply, type Session } from '../src/protocol/index';
+import { startDemo } from './server';
+
+/** The server kit, exercised over real HTTP on 127.0.0.1 through the demo merchant backend. */
+let demo: Awaited<ReturnType<typeof startDemo>>;
+let api: string;
+const V = { 'Till-Version': '1', 'Content-Type': 'application/json' };
+
+beforeAll(async () => {
+  demo = await startDemo({ port: 0 });
+  api = demo.url + 'api/till/v1';
+});
+afterAll(() => demo.close());
+
+async function newSession(country = 'US'): Promise<Session> {
+  const res = await fetch(`${api}/sessions`, { method: 'POST', headers: V, body: JSON.stringify({ items: [{ productId: 'tee-classic', quantity: 2 }], country }) });
+  const reply = SessionReply.parse(await res.json());
+  if (reply.status !== 'ok') throw new Error(reply.message);
+  return reply.session;
+}
+
+async function payBody(session: Session, number: string, extra: Record<string, unknown> = {}) {
+  if (session.tokenization.provider !== 'jwe') throw new Error('expected jwe');
+  const jwe = await encryptCard(session.tokenization.publicKey, { number, expMonth: 12, expYear: 2034, cvc: '123' });
+  return {
+    idempotencyKey: `idem_${crypto.randomUUID().replace(/-/g, '')}`,
+    method: 'card',
+    source: { type: 'card_jwe', jwe },
+    couponCodes: session.quote.applied.map((a) => a.code),
+    expectedTotal: { amount: session.quote.total, currency: session.currency },
+    ...extra,
+  };
+}
+
+const post = (path: string, body: unknown, headers: Record<string, string> = V) =>
+  fetch(api + path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const ledgerFor = (id: string) => demo.ledger.filter((e) => e.sessionId === id);
+
+describe('server kit over HTTP', () => {
+  it('charges once and stores the ledger entry at the server-computed total', async () => {
+    const s = await newSession();
+    const res = await post(`/sessions/${s.id}/payments`, await payBody(s, '4242424242424242'));
+    const reply = PaymentReply.parse(await res.json());
+    expect(reply.status).toBe('succeeded');
+    expect(ledgerFor(s.id)).toEqual([expect.objectContaining({ amount: s.quote.total, currency: 'USD', card: { brand: 'visa', last4: '4242' } })]);
+  });
+
+  it('replays the same idempotency key + body and refuses the key with another body', async () => {
+    const s = await newSession();
+    const body = await payBody(s, '4242424242424242');
+    const [a, b] = await Promise.all([post(`/sessions/${s.id}/payments`, body), post(`/sessions/${s.id}/payments`, body)]);
+    const ra = await a.json();
+    expect(await b.json()).toEqual(ra);
+    const c = await post(`/sessions/${s.id}/payments`, body);
+    expect(await c.json()).toEqual(ra);
+    expect(ledgerFor(s.id)).toHaveLength(1);
+    const conflict = await post(`/sessions/${s.id}/payments`, { ...body, couponCodes: [] });
+    expect(conflict.status).toBe(409);
+    expect(await conflict.json()).toMatchObject({ status: 'error', code: 'idempotency_conflict' });
+    expect(ledgerFor(s.id)).toHaveLength(1);
+  });
+
+  it('answers a tampered total with price_changed and the fresh quote, and charges nothing', async () => {
+    const s = await newSession();
+    const body = await payBody(s, '4242424242424242');
+    const res = await post(`/sessions/${s.id}/payments`, { ...body, expectedTotal: { amount: 1, currency: 'USD' } });
+    const reply = PaymentReply.parse(await res.json());
+    expect(reply).toMatchObject({ status: 'failed', code: 'price_changed', quote: { total: s.quote.total } });
+    const wrongCurrency = await post(`/sessions/${s.id}/payments`, { ...body, idempotencyKey: body.idempotencyKey + 'x', expectedTotal: { amount: s.quote.total, currency: 'EUR' } });
+    expect(await wrongCurrency.json()).toMatchObject({ code: 'price_changed' });
+    expect(ledgerFor(s.id)).toHaveLength(0);
+  });
+
+  it('maps the public test cards to typed outcomes', async () => {
+    const s = await newSession();
+    const cases: [string, string, string?][] = [
+      ['4000000000000002', 'failed', 'card_declined'],
+      ['4000000000009995', 'failed', 'insufficient_funds'],
+      ['4242424242424241', 'failed', 'invalid_card'],
+      ['4000002760003184', 'requires_action'],
+    ];
+    for (const [number, status, code] of cases) {
+      const reply = PaymentReply.parse(await (await post(`/sessions/${s.id}/payments`, await payBody(s, number))).json());
+      expect(reply.status, number.slice(-4)).toBe(status);
+      if (code) expect(reply).toMatchObject({ code });
+      if (reply.status === 'requires_action') expect(reply.action.type).toBe('challenge');
+    }
+    expect(ledgerFor(s.id)).toHaveLength(0);
+  });
+
+  it('rejects bad input with typed errors', async () => {
+    const s = await newSession();
+    const noVersion = await post(`/sessions/${s.id}/quote`, { couponCodes: [] }, { 'Content-Type': 'application/json' });
+    expect(await noVersion.json()).toMatchObject({ status: 'error', code: 'unsupported_version' });
+    const malformed = await post(`/sessions/${s.id}/payments`, '{"idempotencyKey":');
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ code: 'invalid_request' });
+    const invalid = await post(`/sessions/${s.id}/payments`, { method: 'card' });
+    const invalidReply = (await invalid.json()) as { code: string; issues: unknown[] };
+    expect(invalidReply.code).toBe('invalid_request');
+    expect(invalidReply.issues.length).toBeGreaterThan(0);
+    const huge = await post(`/sessions/${s.id}/payments`, JSON.stringify({ pad: 'x'.repeat(MAX_BODY_BYTES + 10) }));
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toMatchObject({ code: 'payload_too_large' });
+    const missing = await fetch(`${api}/sessions/cs_nope`, { headers: V });
+    expect(missing.status).toBe(404);
+    const plaintextCard = await post(`/sessions/${s.id}/payments`, { ...(await payBody(s, '4242424242424242')), source: { type: 'card', number: '4242424242424242' } });
+    const plainReply = await plaintextCard.text();
+    expect(plaintextCard.status).toBe(400);
+    expect(plainReply).not.toContain('4242424242424242');
+    expect(ledgerFor(s.id)).toHaveLength(0);
+  });
+
+  it('re-prices quotes on the server for each method and coupon set', async () => {
+    const s = await newSession('BR');
+    const res = await post(`/sessions/${s.id}/quote`, { couponCodes: [], method: 'pix', optimize: true });
+    const reply = (await res.json()) as { status: string; quote: { total: number } };
+    expect(reply.status).toBe('ok');
+    expect(reply.quote.total).toBeLessThanOrEqual(s.quote.total);
+    const unknown = await post(`/sessions/${s.id}/quote`, { couponCodes: ['NOPE'] });
+    expect(await unknown.json()).toMatchObject({ quote: { rejected: [{ code: 'NOPE', reason: 'unknown_code' }] } });
+  });
+});

@@ -1,0 +1,204 @@
+/**
+ * The demo merchant backend and storefront in one process: the Till server kit mounted at
+ * /api/till/v1, a simulated card processor, an order ledger QA and tests can read, and the
+ * demo page served with a strict Content-Security-Policy.
+ *
+ *   npx tsx demo/server.ts [--port 4321] [--host 127.0.0.1]
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { exportJWK, generateKeyPair } from 'jose';
+import { createTillServer, type AuthorizeResult, type SessionDraft } from '../src/server/index';
+import { COUNTRY_DEFAULTS, demoCoupons, hiddenCoupon, METHODS, PRODUCTS, SHIPPING } from './catalog';
+import { processCard } from './processor';
+
+export interface LedgerEntry {
+  orderId: string;
+  paymentId: string;
+  sessionId: string;
+  method: string;
+  amount: number;
+  currency: string;
+  coupons: string[];
+  card?: { brand: string; last4: string };
+  at: string;
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const API = '/api/till/v1';
+
+export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
+  const { publicKey, privateKey } = await generateKeyPair('RSA-OAEP-256', { modulusLength: 2048, extractable: true });
+  const jwk = await exportJWK(publicKey);
+  const publicJwk = { kty: 'RSA' as const, n: jwk.n ?? '', e: jwk.e ?? '', kid: 'demo-key-1', alg: 'RSA-OAEP-256' as const, use: 'enc' as const };
+
+  const ledger: LedgerEntry[] = [];
+  /** Raw bodies of every protocol request, so tests can prove no card number arrives in clear. */
+  const requests: { method: string; path: string; body: string }[] = [];
+  const pendingCards = new Map<string, { brand: string; last4: string }>();
+  let orderSeq = 1000;
+
+  function record(paymentId: string, sessionId: string, method: string, amount: { amount: number; currency: string }, coupons: string[], card?: { brand: string; last4: string }): string {
+    const orderId = `ord_${++orderSeq}`;
+    ledger.push({ orderId, paymentId, sessionId, method, amount: amount.amount, currency: amount.currency, coupons, ...(card ? { card } : {}), at: new Date().toISOString() });
+    return orderId;
+  }
+
+  let origin = `http://${host}:${port}`;
+
+  const till = createTillServer({
+    basePath: API,
+    backend: {
+      async createSession(req): Promise<SessionDraft | { error: 'invalid_request'; message: string }> {
+        const country = req.country ?? 'US';
+        const defaults = COUNTRY_DEFAULTS[country];
+        const methods = METHODS[country];
+        if (!defaults || !methods) return { error: 'invalid_request', message: `The demo shop does not sell to ${country}.` };
+        const currency = req.currency ?? defaults.currency;
+        const lines = [];
+        for (const [i, item] of req.items.entries()) {
+          const product = PRODUCTS[item.productId];
+          const unitPrice = product?.prices[currency];
+          if (!product || unitPrice === undefined) return { error: 'invalid_request', message: `Unknown product or currency: ${item.productId} in ${currency}.` };
+          lines.push({ id: `line_${i + 1}`, productId: item.productId, name: product.name, quantity: item.quantity, unitPrice, category: product.category });
+        }
+        return {
+          merchantId: 'demo-shop',
+          currency,
+          country,
+          locale: req.locale ?? defaults.locale,
+          lines,
+          shipping: SHIPPING[currency] ?? 0,
+          methods,
+          savedMethods: [],
+          coupons: demoCoupons(currency),
+          firstOrder: true,
+          tokenization: { provider: 'jwe', publicKey: publicJwk },
+        };
+      },
+      async resolveCoupon(code) {
+        return hiddenCoupon(code, Math.floor(Date.now() / 1000));
+      },
+      async authorize(input): Promise<AuthorizeResult> {
+        const { source, paymentId, session, method, amount, couponCodes } = input;
+        if (source.type === 'card_jwe') {
+          const r = await processCard(source.jwe, privateKey, new Date());
+          if (r.status === 'declined') return { status: 'failed', code: r.code };
+          const card = { brand: r.brand, last4: r.last4 };
+          if (r.status === 'challenge') {
+            pendingCards.set(paymentId, card);
+            return { status: 'requires_action', action: { type: 'challenge', url: `${origin}/demo/challenge/${paymentId}`, origin } };
+          }
+          return { status: 'succeeded', orderId: record(paymentId, session.id, method, amount, couponCodes, card) };
+        }
+        return { status: 'failed', code: 'method_unavailable', message: 'The demo processor does not support this method yet.' };
+      },
+    },
+  });
+
+  async function settleChallenge(paymentId: string, ok: boolean) {
+    const p = await till.getPayment(paymentId);
+    if (!p || p.reply.status !== 'requires_action') return p?.reply;
+    const card = pendingCards.get(paymentId);
+    pendingCards.delete(paymentId);
+    return till.settle(
+      paymentId,
+      ok ? { status: 'succeeded', orderId: record(paymentId, p.sessionId, p.method, p.amount, p.couponCodes, card) } : { status: 'failed', code: 'challenge_failed' },
+    );
+  }
+
+  const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; object-src 'none'";
+  const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json' };
+
+  async function serveFile(res: ServerResponse, rel: string) {
+    const path = normalize(join(ROOT, rel));
+    if (!path.startsWith(ROOT)) return send(res, 404, 'text/plain', 'Not found');
+    try {
+      const body = await readFile(path);
+      return send(res, 200, TYPES[extname(path)] ?? 'application/octet-stream', body);
+    } catch {
+      return send(res, 404, 'text/plain', rel.startsWith('dist/') ? 'Not found: run `npm run build` first.' : 'Not found');
+    }
+  }
+
+  function send(res: ServerResponse, status: number, type: string, body: string | Buffer) {
+    res.writeHead(status, { 'Content-Type': type, 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.end(body);
+  }
+
+  const sendJson = (res: ServerResponse, body: unknown, status = 200) => send(res, status, 'application/json', JSON.stringify(body));
+
+  async function toRequest(req: IncomingMessage, url: URL): Promise<{ request: Request; body: string }> {
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+    if (req.method === 'GET' || req.method === 'HEAD') return { request: new Request(url, { method: req.method, headers }), body: '' };
+    // Keep a copy of what arrived on the wire for the request log (bounded: the kit rejects larger bodies anyway).
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req as AsyncIterable<Buffer>) {
+      size += c.length;
+      if (size > 256 * 1024) break;
+      chunks.push(c);
+    }
+    const raw = Buffer.concat(chunks);
+    const request = new Request(url, { method: req.method, headers, body: Readable.toWeb(Readable.from([raw])) as ReadableStream, duplex: 'half' } as RequestInit);
+    return { request, body: raw.toString('utf8') };
+  }
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', origin);
+      const path = url.pathname;
+      if (path.startsWith(API + '/')) {
+        const { request, body } = await toRequest(req, url);
+        if (requests.length < 1000) requests.push({ method: req.method ?? 'GET', path, body });
+        const response = await till.handle(request);
+        res.writeHead(response.status, Object.fromEntries(response.headers));
+        return res.end(await response.text());
+      }
+      if (path === '/demo/ledger' && req.method === 'GET') return sendJson(res, ledger);
+      if (path === '/demo/requests' && req.method === 'GET') return sendJson(res, requests);
+      if (path === '/demo/reset' && req.method === 'POST') {
+        ledger.length = 0;
+        requests.length = 0;
+        return sendJson(res, { ok: true });
+      }
+      const challenge = /^\/demo\/challenge\/(pay_[A-Za-z0-9]+)(\/(complete|fail))?$/.exec(path);
+      if (challenge) {
+        const paymentId = challenge[1]!;
+        if (!challenge[2]) return serveFile(res, 'demo/challenge.html');
+        if (req.method !== 'POST') return sendJson(res, { error: 'method_not_allowed' }, 405);
+        return sendJson(res, (await settleChallenge(paymentId, challenge[3] === 'complete')) ?? { error: 'not_found' });
+      }
+      if (path === '/' || path === '/index.html') return serveFile(res, 'demo/index.html');
+      if (/^\/demo\/[\w.-]+\.(js|css)$/.test(path) || /^\/dist\/[\w.-]+\.(js|json)$/.test(path)) return serveFile(res, path.slice(1));
+      return send(res, 404, 'text/plain', 'Not found');
+    } catch {
+      if (!res.headersSent) send(res, 500, 'text/plain', 'Internal error');
+      else res.end();
+    }
+  });
+
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const addr = server.address();
+  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  origin = `http://${host}:${actualPort}`;
+  return { url: origin + '/', server, ledger, till, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === normalize(process.argv[1])) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const port = Number(arg('--port') ?? process.env.PORT ?? 4321);
+  const host = arg('--host') ?? '127.0.0.1';
+  const demo = await startDemo({ port, host });
+  console.log(`Till demo running at ${demo.url}  (Ctrl+C to stop)`);
+  const stop = () => void demo.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

@@ -1,0 +1,68 @@
+import { expect, type Locator, type Page, type Request } from '@playwright/test';
+
+export interface LedgerEntry {
+  orderId: string;
+  paymentId: string;
+  sessionId: string;
+  method: string;
+  amount: number;
+  currency: string;
+  coupons: string[];
+  card?: { brand: string; last4: string };
+}
+
+/** Page object for the demo storefront and its <till-checkout>. Locators pierce shadow roots. */
+export class CheckoutPage {
+  readonly checkout: Locator;
+  readonly payButton: Locator;
+  readonly failure: Locator;
+  readonly total: Locator;
+  readonly sentBodies: { url: string; body: string }[] = [];
+
+  constructor(readonly page: Page) {
+    this.checkout = page.locator('till-checkout');
+    this.payButton = this.checkout.locator('[part="pay-button"]');
+    this.failure = this.checkout.locator('[part="failure"]');
+    this.total = this.checkout.locator('[data-testid="total"]');
+    page.on('request', (r: Request) => {
+      const body = r.postData();
+      if (body !== null) this.sentBodies.push({ url: r.url(), body });
+    });
+  }
+
+  async open(query = '') {
+    await this.page.goto('/' + query);
+    await expect(this.payButton).toBeEnabled();
+    return this.sessionId();
+  }
+
+  async sessionId(): Promise<string> {
+    const id = await this.page.locator('body').getAttribute('data-session-id');
+    expect(id).toBeTruthy();
+    return id!;
+  }
+
+  field(name: 'number' | 'expiry' | 'cvc' | 'name'): Locator {
+    return this.checkout.locator(`till-card-form #${name}`);
+  }
+
+  async fillCard(number: string, expiry = '12 / 34', cvc = '123') {
+    await this.field('number').fill(number);
+    await this.field('expiry').fill(expiry);
+    await this.field('cvc').fill(cvc);
+  }
+
+  async totalMinorText(): Promise<string> {
+    return (await this.total.textContent()) ?? '';
+  }
+
+  async ledger(sessionId: string): Promise<LedgerEntry[]> {
+    const res = await this.page.request.get('/demo/ledger');
+    const all = (await res.json()) as LedgerEntry[];
+    return all.filter((e) => e.sessionId === sessionId);
+  }
+
+  paymentPosts(): { url: string; body: string }[] {
+    return this.sentBodies.filter((b) => b.url.includes('/payments'));
+  }
+}

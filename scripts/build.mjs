@@ -1,0 +1,13 @@
+// Builds the npm package, the script-tag bundle and its on-demand chunks, the type
+// declarations and the protocol JSON Schema, then enforces the script-tag size budget.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+
+const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' });
+rmSync('dist', { recursive: true, force: true });
+run('npx', ['vite', 'build', '--mode', 'lib', '--logLevel', 'warn']);
+run('npx', ['vite', 'build', '--mode', 'embed', '--logLevel', 'warn']);
+run('npx', ['vite', 'build', '--mode', 'chunks', '--logLevel', 'warn']);
+run('npx', ['tsc', '-p', 'tsconfig.build.json']);
+run('npx', ['tsx', 'scripts/emit-schema.ts']);
+run('node', ['scripts/size.mjs']);

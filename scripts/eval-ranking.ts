@@ -1,0 +1,193 @@
+/**
+ * Replays a checkout log (see shared/data/README.md) in timestamp order and scores the preference
+ * model against rule baselines. Each shopper has their own simulated browser state (round-tripped
+ * through the stored-record format, as the cache would); population priors are built only from
+ * events strictly earlier in time than the one being predicted.
+ *
+ *   tsx scripts/eval-ranking.ts <replay.csv>
+ */
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { amountBand, emptyState, learn, parsePreferenceRecord, rank, type PreferenceState } from '../src/core/ranking/index';
+import type { MethodPriors } from '../src/protocol/session';
+
+export interface ReplayRow {
+  shopper: string;
+  t: number;
+  method: string;
+  region: string;
+  currency: string;
+  amountMinor: number;
+  device: 'mobile' | 'desktop';
+  available: string[];
+}
+
+export function parseReplay(text: string): ReplayRow[] {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const header = lines.shift()?.split(',') ?? [];
+  const col = (name: string): number => {
+    const i = header.indexOf(name);
+    if (i < 0) throw new Error(`missing column ${name}`);
+    return i;
+  };
+  const c = {
+    shopper: col('shopper_id'), t: col('timestamp'), method: col('method'), region: col('region'),
+    currency: col('currency'), amount: col('amount_minor'), device: col('device'), available: col('available'),
+  };
+  const rows = lines.map((line, i) => {
+    const f = line.split(',');
+    const get = (k: number): string => f[k] ?? '';
+    const device = get(c.device);
+    if (device !== 'mobile' && device !== 'desktop') throw new Error(`line ${i + 2}: bad device ${device}`);
+    return {
+      shopper: get(c.shopper), t: Number(get(c.t)), method: get(c.method), region: get(c.region),
+      currency: get(c.currency), amountMinor: Number(get(c.amount)), device,
+      available: get(c.available).split('|').filter(Boolean),
+    } satisfies ReplayRow;
+  });
+  // Stable sort: equal timestamps keep file order.
+  return rows.sort((a, b) => a.t - b.t);
+}
+
+type Counts = Map<string, number>;
+const inc = (m: Counts, k: string, by = 1): void => void m.set(k, (m.get(k) ?? 0) + by);
+const get = (m: Counts | undefined, k: string): number => m?.get(k) ?? 0;
+
+/** Segment shares smoothed towards the region's: how a merchant would send "shoppers like this one". */
+const SEGMENT_SMOOTHING = 20;
+
+class Population {
+  global: Counts = new Map();
+  region = new Map<string, Counts>();
+  segment = new Map<string, Counts>();
+  private pending: ReplayRow[] = [];
+  private pendingT = -Infinity;
+
+  /** Events are applied only once time has moved past them, so same-second events never leak. */
+  advanceTo(t: number): void {
+    if (t <= this.pendingT) return;
+    for (const r of this.pending) {
+      inc(this.global, r.method);
+      inc(this.map(this.region, r.region), r.method);
+      inc(this.map(this.segment, segmentKey(r)), r.method);
+    }
+    this.pending = [];
+    this.pendingT = t;
+  }
+  add(r: ReplayRow): void {
+    this.pending.push(r);
+  }
+  private map(m: Map<string, Counts>, k: string): Counts {
+    let v = m.get(k);
+    if (!v) m.set(k, (v = new Map()));
+    return v;
+  }
+  priors(r: ReplayRow): MethodPriors | undefined {
+    const reg = this.region.get(r.region);
+    const seg = this.segment.get(segmentKey(r));
+    let regTotal = 0;
+    let segTotal = 0;
+    for (const m of r.available) {
+      regTotal += get(reg, m);
+      segTotal += get(seg, m);
+    }
+    if (regTotal === 0) return undefined;
+    const shares: Record<string, number> = {};
+    for (const m of r.available) {
+      const regShare = get(reg, m) / regTotal;
+      shares[m] = (get(seg, m) + SEGMENT_SMOOTHING * regShare) / (segTotal + SEGMENT_SMOOTHING);
+    }
+    return { shares };
+  }
+}
+
+function segmentKey(r: ReplayRow): string {
+  return `${r.region}|${r.device}|${amountBand(r.amountMinor, r.currency)}`;
+}
+
+interface Acc {
+  hits: number;
+  rr: number;
+  n: number;
+}
+const METHODS = ['model', 'last_used', 'most_frequent', 'region_popularity', 'global_popularity'] as const;
+type Scorer = (typeof METHODS)[number];
+
+export function evaluate(rows: ReplayRow[]): Record<'all' | 'repeat', Record<Scorer, { top1: number; mrr: number; n: number }>> {
+  const pop = new Population();
+  const states = new Map<string, string>(); // shopper → stored JSON record
+  const history = new Map<string, string[]>(); // for the rule baselines only
+  const acc = { all: new Map<Scorer, Acc>(), repeat: new Map<Scorer, Acc>() };
+  for (const seg of [acc.all, acc.repeat]) for (const s of METHODS) seg.set(s, { hits: 0, rr: 0, n: 0 });
+
+  for (const r of rows) {
+    pop.advanceTo(r.t);
+    const now = r.t * 1000;
+    const past = history.get(r.shopper) ?? [];
+    const stored = states.get(r.shopper);
+    const state: PreferenceState = (stored !== undefined && parsePreferenceRecord(stored)) || emptyState();
+    const ctx = {
+      available: r.available,
+      country: r.region,
+      currency: r.currency,
+      amountBand: amountBand(r.amountMinor, r.currency),
+      device: r.device,
+      priors: pop.priors(r),
+      now,
+    };
+    const regionCounts = pop.region.get(r.region);
+    const byPopularity = (a: string, b: string): number =>
+      get(regionCounts, b) - get(regionCounts, a) || get(pop.global, b) - get(pop.global, a);
+    const lastIndex = new Map<string, number>();
+    const freq = new Map<string, number>();
+    past.forEach((m, i) => {
+      lastIndex.set(m, i);
+      inc(freq, m);
+    });
+    const orders: Record<Scorer, string[]> = {
+      model: rank(state, ctx).map((x) => x.method),
+      last_used: [...r.available].sort((a, b) => (lastIndex.get(b) ?? -1) - (lastIndex.get(a) ?? -1) || byPopularity(a, b)),
+      most_frequent: [...r.available].sort(
+        (a, b) => get(freq, b) - get(freq, a) || (lastIndex.get(b) ?? -1) - (lastIndex.get(a) ?? -1) || byPopularity(a, b),
+      ),
+      region_popularity: [...r.available].sort(byPopularity),
+      global_popularity: [...r.available].sort((a, b) => get(pop.global, b) - get(pop.global, a)),
+    };
+    for (const s of METHODS) {
+      const pos = orders[s].indexOf(r.method);
+      const rr = pos < 0 ? 0 : 1 / (pos + 1);
+      for (const seg of past.length > 0 ? [acc.all, acc.repeat] : [acc.all]) {
+        const a = seg.get(s);
+        if (!a) continue;
+        a.n++;
+        a.rr += rr;
+        if (pos === 0) a.hits++;
+      }
+    }
+    // The browser learns the choice and its (successful) outcome after the checkout.
+    let next = learn(state, { method: r.method, outcome: 'chosen', ctx: { device: r.device }, at: now });
+    next = learn(next, { method: r.method, outcome: 'succeeded', ctx: { device: r.device }, at: now });
+    states.set(r.shopper, JSON.stringify(next));
+    history.set(r.shopper, [...past, r.method]);
+    pop.add(r);
+  }
+  const fmt = (m: Map<Scorer, Acc>) =>
+    Object.fromEntries(
+      METHODS.map((s) => {
+        const a = m.get(s) ?? { hits: 0, rr: 0, n: 0 };
+        return [s, { top1: round4(a.hits / (a.n || 1)), mrr: round4(a.rr / (a.n || 1)), n: a.n }];
+      }),
+    ) as Record<Scorer, { top1: number; mrr: number; n: number }>;
+  return { all: fmt(acc.all), repeat: fmt(acc.repeat) };
+}
+
+const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const file = process.argv[2];
+  if (!file) {
+    console.error('usage: tsx scripts/eval-ranking.ts <replay.csv>');
+    process.exit(2);
+  }
+  console.log(JSON.stringify(evaluate(parseReplay(readFileSync(file, 'utf8')))));
+}

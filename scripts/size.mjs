@@ -1,0 +1,28 @@
+// Size budgets, gzip -9 of the minified output. The build fails when one is exceeded.
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+export const BUDGETS = {
+  'dist/till.js': 32 * 1024, // the script tag: peers ship 125–190 KB
+  'dist/till-jwe.js': 10 * 1024, // loaded at pay time only
+};
+const REPORT = ['dist/index.js', 'dist/core.js', 'dist/server.js'];
+
+export function gzipSize(file) {
+  return gzipSync(readFileSync(file), { level: 9 }).length;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let over = false;
+  for (const [file, budget] of Object.entries(BUDGETS)) {
+    const size = gzipSize(file);
+    const ok = size <= budget;
+    over ||= !ok;
+    console.log(`${ok ? 'ok  ' : 'OVER'} ${file}: ${(size / 1024).toFixed(2)} KB gzip -9 (budget ${(budget / 1024).toFixed(0)} KB)`);
+  }
+  for (const file of REPORT) console.log(`     ${file}: ${(gzipSize(file) / 1024).toFixed(2)} KB gzip -9 (ES, deps external, unminified)`);
+  if (over) {
+    console.error('Size budget exceeded.');
+    process.exit(1);
+  }
+}

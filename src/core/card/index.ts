@@ -1,0 +1,11 @@
+export { brandInfo, detectBrand, matchBrands } from './brands';
+export type { BrandInfo } from './brands';
+export {
+  formatCardNumber,
+  luhn,
+  parseExpiryInput,
+  validateCardNumber,
+  validateCvc,
+  validateExpiry,
+} from './validate';
+export type { CardNumberResult, ExpiryResult } from './validate';

@@ -1,0 +1,88 @@
+import type * as z from 'zod/mini';
+import {
+  PROTOCOL_VERSION,
+  VERSION_HEADER,
+  PaymentReply,
+  QuoteReply,
+  SessionReply,
+  type CreateSessionRequest,
+  type PayRequest,
+  type QuoteRequest,
+} from '../protocol/index';
+
+/** Why a call produced no protocol reply at all. Protocol-level errors come back as `status: 'error'` replies instead. */
+export class TillClientError extends Error {
+  override name = 'TillClientError';
+  constructor(
+    readonly code: 'network' | 'timeout' | 'bad_response',
+    message: string,
+    /** True when repeating the same request may succeed (it is idempotent on the server). */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface ClientOptions {
+  /** Merchant base URL, e.g. `https://shop.example/api/till/v1`. */
+  baseUrl: string;
+  fetch?: typeof fetch;
+  /** Per-request timeout in ms. */
+  timeoutMs?: number;
+}
+
+export type TillClient = ReturnType<typeof createClient>;
+
+/**
+ * Typed HTTP client for protocol v1. Every reply is validated with the protocol schema; a reply
+ * that does not match becomes a TillClientError('bad_response') rather than reaching the UI.
+ */
+export function createClient({ baseUrl, fetch: fetchImpl = globalThis.fetch.bind(globalThis), timeoutMs = 20_000 }: ClientOptions) {
+  const base = baseUrl.replace(/\/+$/, '');
+
+  async function call<S extends z.ZodMiniType>(
+    schema: S,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<z.infer<S>> {
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => ctrl.abort(), timeoutMs);
+    let res: Response;
+    try {
+      res = await fetchImpl(base + path, {
+        method,
+        headers: { [VERSION_HEADER]: PROTOCOL_VERSION, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: ctrl.signal,
+        credentials: 'same-origin',
+      });
+    } catch {
+      throw ctrl.signal.aborted
+        ? new TillClientError('timeout', 'The payment service did not answer in time.', true)
+        : new TillClientError('network', 'Could not reach the payment service.', true);
+    } finally {
+      clearTimeout(timer);
+    }
+    let json: unknown;
+    try {
+      json = await res.json();
+    } catch {
+      throw new TillClientError('bad_response', `Unreadable reply (HTTP ${res.status}).`, res.status >= 500);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new TillClientError('bad_response', `Reply does not match protocol v${PROTOCOL_VERSION} (HTTP ${res.status}).`, false);
+    }
+    return parsed.data;
+  }
+
+  const id = (s: string) => encodeURIComponent(s);
+  return {
+    createSession: (req: CreateSessionRequest) => call(SessionReply, 'POST', '/sessions', req),
+    getSession: (sessionId: string) => call(SessionReply, 'GET', `/sessions/${id(sessionId)}`),
+    quote: (sessionId: string, req: QuoteRequest) => call(QuoteReply, 'POST', `/sessions/${id(sessionId)}/quote`, req),
+    pay: (sessionId: string, req: PayRequest) => call(PaymentReply, 'POST', `/sessions/${id(sessionId)}/payments`, req),
+    paymentStatus: (paymentId: string) => call(PaymentReply, 'GET', `/payments/${id(paymentId)}`),
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * Rare or pay-time code is loaded on demand. The npm build wires bundler-split dynamic imports;
+ * the script-tag build wires ES chunks fetched from beside till.js. This is the one
+ * module-level registry, because "how to load a chunk" is a property of the page, not of a checkout.
+ */
+export interface LazyModules {
+  jwe: () => Promise<typeof import('../lazy/jwe')>;
+}
+
+let loaders: Partial<LazyModules> = {};
+
+export function setLoaders(next: Partial<LazyModules>): void {
+  loaders = { ...loaders, ...next };
+}
+
+export function loadModule<K extends keyof LazyModules>(name: K): ReturnType<LazyModules[K]> {
+  const loader = loaders[name];
+  if (!loader) throw new Error(`Till: no loader for "${name}"; call defineTillElements() or load till.js`);
+  return loader() as ReturnType<LazyModules[K]>;
+}

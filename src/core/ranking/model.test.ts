@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { amountBand, emptyState, learn, MAX_METHODS, rank, type Outcome, type PreferenceState, type RankContext } from './index';
+import { parsePreferenceRecord } from './schema';
+
+const DAY = 864e5;
+const T0 = Date.UTC(2025, 0, 1);
+
+function ctx(over: Partial<RankContext> = {}): RankContext {
+  return { available: ['card', 'pix', 'boleto', 'wallet'], country: 'BR', device: 'mobile', now: T0, ...over };
+}
+
+function choose(state: PreferenceState, method: string, at: number, outcome: Outcome = 'chosen'): PreferenceState {
+  return learn(state, { method, outcome, ctx: { device: 'mobile' }, at });
+}
+
+const top = (s: PreferenceState, c: RankContext = ctx()): string | undefined => rank(s, c)[0]?.method;
+
+describe('cold start', () => {
+  it('follows merchant priors when given', () => {
+    const r = rank(emptyState(), ctx({ priors: { shares: { boleto: 0.6, card: 0.3, pix: 0.1 } } }));
+    expect(r.map((x) => x.method).slice(0, 3)).toEqual(['boleto', 'card', 'pix']);
+    expect(r[0]?.reason).toEqual({ code: 'popular_in_region', country: 'BR' });
+  });
+
+  it('falls back to the built-in regional table without priors', () => {
+    expect(top(emptyState(), ctx())).toBe('pix');
+    expect(top(emptyState(), ctx({ country: 'IN', available: ['card', 'netbanking', 'upi'] }))).toBe('upi');
+    expect(top(emptyState(), ctx({ country: 'NL', available: ['card', 'paypal', 'ideal'] }))).toBe('ideal');
+    expect(top(emptyState(), ctx({ country: 'CN', available: ['card', 'wechat_pay', 'alipay'] }))).toBe('alipay');
+    expect(top(emptyState(), ctx({ country: 'JP', available: ['konbini', 'card'] }))).toBe('card');
+    expect(top(emptyState(), ctx({ country: 'MX', available: ['oxxo', 'paypal'] }))).toBe('oxxo');
+    expect(top(emptyState(), ctx({ country: 'US', available: ['klarna', 'paypal', 'card'] }))).toBe('card');
+  });
+
+  it('ranks only available methods, each once, with scores summing to 1', () => {
+    const s = choose(emptyState(), 'ideal', T0);
+    const r = rank(s, ctx({ available: ['card', 'pix', 'card'] }));
+    expect(r.map((x) => x.method).sort()).toEqual(['card', 'pix']);
+    expect(r.reduce((a, x) => a + x.score, 0)).toBeCloseTo(1, 9);
+  });
+});
+
+describe('learning', () => {
+  it('moves a repeatedly chosen method to first, with a used_last_n reason', () => {
+    let s = emptyState();
+    expect(top(s)).toBe('pix');
+    for (let i = 0; i < 3; i++) s = choose(s, 'boleto', T0 + i * DAY);
+    const r = rank(s, ctx({ now: T0 + 3 * DAY }));
+    expect(r[0]?.method).toBe('boleto');
+    expect(r[0]?.reason).toEqual({ code: 'used_last_n', method: 'boleto', n: 3 });
+  });
+
+  it('decays: an old habit loses to a newer one', () => {
+    let s = emptyState();
+    for (let i = 0; i < 10; i++) s = choose(s, 'card', T0 + i * DAY);
+    for (let i = 10; i < 14; i++) s = choose(s, 'pix', T0 + i * DAY);
+    expect(top(s, ctx({ now: T0 + 15 * DAY }))).toBe('pix');
+    // …while lifetime counts are kept for the reason text.
+    expect(s.methods.card?.n).toBe(10);
+  });
+
+  it('time decay hands a long-stale habit back to the priors', () => {
+    const s = choose(emptyState(), 'wallet', T0);
+    const priors = { shares: { card: 0.7, pix: 0.2, wallet: 0.1 } };
+    expect(top(s, ctx({ priors, now: T0 + DAY }))).toBe('wallet');
+    expect(top(s, ctx({ priors, now: T0 + 5 * 365 * DAY }))).toBe('card');
+  });
+
+  it('failed outcomes lower a method', () => {
+    let s = emptyState();
+    s = choose(s, 'card', T0);
+    s = choose(s, 'pix', T0 + DAY);
+    s = choose(s, 'card', T0 + 2 * DAY);
+    s = choose(s, 'pix', T0 + 3 * DAY);
+    const before = rank(s, ctx({ now: T0 + 4 * DAY }));
+    expect(before[0]?.method).toBe('pix');
+    const failed = choose(s, 'pix', T0 + 4 * DAY, 'failed');
+    const after = rank(failed, ctx({ now: T0 + 4 * DAY }));
+    expect(after[0]?.method).toBe('card');
+    const score = (r: typeof after, m: string) => r.find((x) => x.method === m)?.score ?? NaN;
+    expect(score(after, 'pix')).toBeLessThan(score(before, 'pix'));
+  });
+
+  it('abandons count against a method, but less than failures', () => {
+    const s = choose(choose(emptyState(), 'card', T0), 'pix', T0 + DAY);
+    const c = ctx({ now: T0 + 2 * DAY });
+    const pixScore = (st: PreferenceState) => rank(st, c).find((x) => x.method === 'pix')?.score ?? NaN;
+    const abandoned = pixScore(choose(s, 'pix', T0 + DAY, 'abandoned'));
+    const failed = pixScore(choose(s, 'pix', T0 + DAY, 'failed'));
+    expect(abandoned).toBeLessThan(pixScore(s));
+    expect(failed).toBeLessThan(abandoned);
+  });
+
+  it('merchant success rates and saved methods and savings shift scores, with reasons', () => {
+    const base = ctx({ available: ['card', 'pix'], priors: { shares: { card: 0.5, pix: 0.5 } } });
+    expect(top(emptyState(), { ...base, priors: { shares: { card: 0.5, pix: 0.5 }, successRates: { card: 0.5, pix: 0.99 } } })).toBe('pix');
+    const saved = rank(emptyState(), { ...base, savedMethods: ['card'] });
+    expect(saved[0]).toMatchObject({ method: 'card', reason: { code: 'saved_method' } });
+    const saves = rank(emptyState(), { ...base, currency: 'BRL', savingsByMethod: { pix: 250 } });
+    expect(saves[0]).toMatchObject({ method: 'pix', reason: { code: 'saves', amount: 250, currency: 'BRL' } });
+  });
+});
+
+describe('state', () => {
+  it('is immutable: learn returns a new object and leaves the input untouched', () => {
+    const s0 = choose(emptyState(), 'card', T0);
+    const frozen = JSON.stringify(s0);
+    const deepFreeze = (o: object): void => {
+      Object.freeze(o);
+      for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+    };
+    deepFreeze(s0);
+    const s1 = choose(s0, 'pix', T0 + DAY); // would throw in strict mode if it wrote to s0
+    const s2 = choose(s1, 'card', T0 + 2 * DAY, 'failed');
+    expect(JSON.stringify(s0)).toBe(frozen);
+    expect(s1).not.toBe(s0);
+    expect(s1.methods).not.toBe(s0.methods);
+    expect(s2.methods.card).not.toBe(s1.methods.card);
+    rank(s2, ctx());
+  });
+
+  it('10,000 checkouts over many methods serialise to < 4 KB and stay a valid record', () => {
+    let s = emptyState();
+    const methods = Array.from({ length: 40 }, (_, i) => `a_rather_long_method_identifier_${i}`);
+    for (let i = 0; i < 10_000; i++) {
+      const m = methods[(i * 7919) % methods.length] as string;
+      const outcome: Outcome = i % 13 === 0 ? 'failed' : i % 17 === 0 ? 'abandoned' : 'chosen';
+      s = learn(s, { method: m, outcome, ctx: { device: i % 2 ? 'mobile' : 'desktop' }, at: T0 + i * 36e5 });
+      if (outcome === 'chosen') s = learn(s, { method: m, outcome: 'succeeded', ctx: {}, at: T0 + i * 36e5 });
+    }
+    const json = JSON.stringify(s);
+    expect(new TextEncoder().encode(json).length).toBeLessThan(4096);
+    expect(Object.keys(s.methods).length).toBeLessThanOrEqual(MAX_METHODS);
+    expect(parsePreferenceRecord(json)).toEqual(s);
+  });
+
+  it('holds no raw amounts, names or card data: only method ids, counts and weights', () => {
+    let s = emptyState();
+    s = learn(s, { method: 'card', outcome: 'chosen', ctx: { device: 'desktop' }, at: T0 });
+    const keys = new Set<string>();
+    const walk = (o: unknown): void => {
+      if (o && typeof o === 'object') for (const [k, v] of Object.entries(o)) (keys.add(k), walk(v));
+    };
+    walk(s);
+    expect([...keys].sort()).toEqual(['at', 'card', 'f', 'last', 'methods', 'mw', 'n', 's', 'streak', 'version', 'w'].sort());
+  });
+});
+
+describe('amountBand', () => {
+  it('is log-scale over major units using the ISO 4217 exponent', () => {
+    expect(amountBand(1000, 'USD')).toBe(amountBand(1000, 'JPY') - 4);
+    expect(amountBand(10_00, 'USD')).toBe(2); // 10.00 → 2·log10(10)
+    expect(amountBand(31_63, 'EUR')).toBe(3);
+    expect(amountBand(10_000, 'KWD')).toBe(2); // 10.000 KWD
+    expect(amountBand(100_000, 'JPY')).toBe(10);
+    expect(amountBand(0, 'USD')).toBe(0);
+    expect(amountBand(5_00, 'XXX_NOT_A_CODE')).toBe(amountBand(5_00, 'USD'));
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * Script-tag entry (dist/till.js, IIFE): registers every element and sets `window.Till`.
+ * Pay-time code (jose for JWE) is fetched as ES chunks from beside this script.
+ */
+import { registerElements } from '../components/index';
+import { createClient } from './core/client';
+import { setLoaders } from './core/lazy';
+import { createCheckoutStore } from './store/checkout-store';
+import { VERSION } from './version';
+
+const script = document.currentScript as HTMLScriptElement | null;
+const base = new URL('.', script?.src || document.baseURI).href;
+const chunk = (name: string) => import(/* @vite-ignore */ new URL(name, base).href);
+
+setLoaders({ jwe: () => chunk('till-jwe.js') });
+registerElements();
+
+declare global {
+  interface Window {
+    Till?: { version: string; createClient: typeof createClient; createCheckoutStore: typeof createCheckoutStore };
+  }
+}
+
+if (window.Till && window.Till.version !== VERSION) {
+  console.warn(`[till] window.Till ${window.Till.version} is already on this page; keeping it (this copy is ${VERSION}).`);
+} else if (!window.Till) {
+  window.Till = Object.freeze({ version: VERSION, createClient, createCheckoutStore });
+}

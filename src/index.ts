@@ -1,0 +1,19 @@
+/**
+ * till-checkout (npm entry). No side effects on import: call `defineTillElements()` to
+ * register the elements, or import the classes and register them yourself.
+ */
+import { registerElements } from '../components/index';
+import { setLoaders } from './core/lazy';
+
+export { TillCardForm, TillCheckout, TillMethodList, TillOrderSummary } from '../components/index';
+export { registerMessages, type Messages } from '../components/i18n/messages';
+export { createClient, TillClientError, type TillClient, type ClientOptions } from './core/client';
+export { createCheckoutStore, type CheckoutStore, type CheckoutState, type CheckoutEvent, type Failure, type PaymentResult } from './store/checkout-store';
+export { jweProvider, TokenizationError, type TokenizationProvider } from './core/tokenize/provider';
+export { VERSION } from './version';
+
+/** Registers `<till-checkout>` and its parts, and wires on-demand chunks through the bundler. */
+export function defineTillElements(): void {
+  setLoaders({ jwe: () => import('./lazy/jwe') });
+  registerElements();
+}

@@ -1,0 +1,389 @@
+import type * as z from 'zod/mini';
+import {
+  CreateSessionRequest,
+  MAX_BODY_BYTES,
+  PayRequest,
+  PROTOCOL_VERSION,
+  QuoteRequest,
+  VERSION_HEADER,
+  type Coupon,
+  type ErrorCode,
+  type ErrorReply,
+  type FailureCode,
+  type PaymentAction,
+  type PaymentReply,
+  type PaymentSource,
+  type Quote,
+  type Session,
+} from '../protocol/index';
+import { bestQuote, priceWith, type PricingInput } from '../core/pricing/index';
+import { memoryStorage, type StoredPayment, type TillStorage } from './storage';
+
+export type SessionDraft = Omit<Session, 'id' | 'quote' | 'expiresAt'> & { ttlSeconds?: number };
+
+export interface AuthorizeInput {
+  paymentId: string;
+  session: Session;
+  method: string;
+  source: PaymentSource;
+  amount: { amount: number; currency: string };
+  couponCodes: string[];
+  installments?: number;
+  returnUrl?: string;
+}
+
+export type AuthorizeResult =
+  | { status: 'succeeded'; orderId: string; savedMethodId?: string }
+  | { status: 'requires_action'; action: PaymentAction }
+  | { status: 'failed'; code: FailureCode; message?: string; retryable?: boolean };
+
+/** What a merchant plugs in: its catalog and its payment processor. */
+export interface MerchantBackend {
+  /** Builds a session from the shopper's items using the merchant's own prices. */
+  createSession(req: CreateSessionRequest): Promise<SessionDraft | ErrorLike>;
+  /** Looks up a code the shopper typed that the session did not offer. */
+  resolveCoupon?(code: string, session: Session): Promise<Coupon | undefined>;
+  /** Charges (or starts charging) an amount the kit has already re-priced and checked. */
+  authorize(input: AuthorizeInput): Promise<AuthorizeResult>;
+}
+
+export interface ErrorLike {
+  error: ErrorCode;
+  message: string;
+}
+
+export interface TillServerOptions {
+  backend: MerchantBackend;
+  storage?: TillStorage;
+  /** Path prefix the handler is mounted under, e.g. `/api/till/v1`. */
+  basePath?: string;
+  now?: () => number;
+  newId?: (prefix: string) => string;
+}
+
+const DEFAULT_MESSAGES: Record<FailureCode, string> = {
+  card_declined: 'Your card was declined. Try another card or payment method.',
+  insufficient_funds: 'The card has insufficient funds. Try another card or payment method.',
+  invalid_card: 'The card number is not valid. Check it and try again.',
+  expired_card: 'The card has expired. Use another card.',
+  incorrect_cvc: 'The security code is incorrect.',
+  challenge_failed: 'The verification was not completed. Try again or use another method.',
+  price_changed: 'The total has changed. Check the new total and confirm again.',
+  expired: 'The payment expired before it was completed.',
+  cancelled: 'The payment was cancelled.',
+  method_unavailable: 'This payment method is not available for this order.',
+  processing_error: 'The payment could not be processed. You were not charged; try again.',
+};
+
+const RETRYABLE: ReadonlySet<FailureCode> = new Set(['card_declined', 'insufficient_funds', 'invalid_card', 'expired_card', 'incorrect_cvc', 'challenge_failed', 'price_changed', 'expired', 'cancelled', 'processing_error']);
+
+const HTTP_FOR_ERROR: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  payload_too_large: 413,
+  unsupported_version: 400,
+  not_found: 404,
+  session_expired: 410,
+  idempotency_conflict: 409,
+  method_not_allowed: 405,
+  rate_limited: 429,
+  internal: 500,
+};
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', [VERSION_HEADER]: PROTOCOL_VERSION, 'Cache-Control': 'no-store' },
+  });
+}
+
+function errorReply(code: ErrorCode, message: string, issues?: ErrorReply['issues']): ErrorReply {
+  return { status: 'error', code, message, retryable: code === 'rate_limited' || code === 'internal', ...(issues ? { issues } : {}) };
+}
+
+function errorResponse(code: ErrorCode, message: string, issues?: ErrorReply['issues']): Response {
+  return json(errorReply(code, message, issues), HTTP_FOR_ERROR[code]);
+}
+
+class RequestError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues?: ErrorReply['issues'],
+  ) {
+    super(message);
+  }
+}
+
+/** Reads at most MAX_BODY_BYTES, whatever Content-Length claims, so a hostile body cannot exhaust memory. */
+async function readBody(req: Request): Promise<unknown> {
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) throw new RequestError('payload_too_large', `Body exceeds ${MAX_BODY_BYTES} bytes.`);
+  if (!req.body) throw new RequestError('invalid_request', 'Missing JSON body.');
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw new RequestError('payload_too_large', `Body exceeds ${MAX_BODY_BYTES} bytes.`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    bytes.set(c, off);
+    off += c.byteLength;
+  }
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new RequestError('invalid_request', 'Body is not valid UTF-8 JSON.');
+  }
+}
+
+function validate<S extends z.ZodMiniType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = r.error.issues.slice(0, 20).map((i) => ({
+    path: i.path.join('.').slice(0, 200),
+    message: i.message.slice(0, 200),
+  }));
+  throw new RequestError('invalid_request', 'The request does not match protocol v1.', issues);
+}
+
+/** Stable JSON (sorted keys) so that the same logical body always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function match(pattern: string, path: string): Record<string, string> | undefined {
+  const p = pattern.split('/');
+  const s = path.split('/');
+  if (p.length !== s.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < p.length; i++) {
+    const seg = p[i]!;
+    const val = s[i]!;
+    if (seg.startsWith(':')) {
+      if (!val) return undefined;
+      try {
+        params[seg.slice(1)] = decodeURIComponent(val);
+      } catch {
+        return undefined;
+      }
+    } else if (seg !== val) return undefined;
+  }
+  return params;
+}
+
+/**
+ * The Till server kit: validates every request with the protocol schemas, re-prices every
+ * payment itself, enforces idempotency keys and delegates charging to the merchant's backend.
+ * Web-standard Request → Response, so it runs on Node, Deno, Bun and workers.
+ */
+export function createTillServer(options: TillServerOptions) {
+  const storage = options.storage ?? memoryStorage();
+  const basePath = (options.basePath ?? '').replace(/\/+$/, '');
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const newId = options.newId ?? ((prefix: string) => `${prefix}_${crypto.randomUUID().replace(/-/g, '')}`);
+  const backend = options.backend;
+  /** Same-key requests arriving while the first is still charging wait for its result. */
+  const inflight = new Map<string, Promise<{ status: number; reply: unknown; hash: string }>>();
+
+  async function loadSession(id: string): Promise<Session> {
+    const s = await storage.getSession(id);
+    if (!s) throw new RequestError('not_found', 'Unknown checkout session.');
+    if (s.expiresAt <= now()) throw new RequestError('session_expired', 'This checkout session has expired. Reload to start again.');
+    return s;
+  }
+
+  async function pricingInput(session: Session, typedCodes: readonly string[]): Promise<PricingInput> {
+    const coupons = [...session.coupons];
+    const known = new Set(coupons.map((c) => c.code));
+    for (const code of typedCodes) {
+      if (known.has(code) || !backend.resolveCoupon) continue;
+      const c = await backend.resolveCoupon(code, session);
+      if (c) {
+        coupons.push(c);
+        known.add(code);
+      }
+    }
+    return { currency: session.currency, lines: session.lines, shipping: session.shipping, coupons, firstOrder: session.firstOrder, now: now() };
+  }
+
+  async function createSession(body: unknown): Promise<Response> {
+    const req = validate(CreateSessionRequest, body);
+    const draft = await backend.createSession(req);
+    if ('error' in draft) throw new RequestError(draft.error, draft.message);
+    const { ttlSeconds = 3600, ...rest } = draft;
+    const base = { ...rest, id: newId('cs'), expiresAt: now() + ttlSeconds };
+    const input = await pricingInput({ ...base, quote: undefined as never }, []);
+    const session: Session = { ...base, quote: bestQuote(input) };
+    await storage.putSession(session);
+    return json({ status: 'ok', session });
+  }
+
+  async function quote(sessionId: string, body: unknown): Promise<Response> {
+    const req = validate(QuoteRequest, body);
+    const session = await loadSession(sessionId);
+    if (req.method && !session.methods.some((m) => m.id === req.method)) {
+      throw new RequestError('invalid_request', 'That payment method is not offered for this session.');
+    }
+    const input = await pricingInput(session, req.couponCodes);
+    const q: Quote = req.optimize ? bestQuote(input, req.method) : priceWith(input, req.couponCodes, req.method);
+    return json({ status: 'ok', quote: q });
+  }
+
+  function failed(code: FailureCode, extra: { paymentId?: string; message?: string; retryable?: boolean; quote?: Quote } = {}): PaymentReply {
+    return {
+      status: 'failed',
+      code,
+      retryable: extra.retryable ?? RETRYABLE.has(code),
+      message: extra.message ?? DEFAULT_MESSAGES[code],
+      ...(extra.paymentId ? { paymentId: extra.paymentId } : {}),
+      ...(extra.quote ? { quote: extra.quote } : {}),
+    };
+  }
+
+  async function charge(session: Session, req: PayRequest): Promise<{ status: number; reply: PaymentReply }> {
+    if (!session.methods.some((m) => m.id === req.method)) {
+      return { status: 402, reply: failed('method_unavailable', { retryable: true }) };
+    }
+    if (req.source.type === 'saved' && !session.savedMethods.some((s) => s.id === (req.source as { savedMethodId: string }).savedMethodId)) {
+      return { status: 402, reply: failed('method_unavailable', { retryable: true }) };
+    }
+    // Never trust the client's total: price the requested codes ourselves.
+    const input = await pricingInput(session, req.couponCodes);
+    const q = priceWith(input, req.couponCodes, req.method);
+    const invalidCodes = q.rejected.length > 0;
+    if (invalidCodes || q.total !== req.expectedTotal.amount || req.expectedTotal.currency !== session.currency) {
+      const fresh = invalidCodes ? bestQuote(input, req.method) : q;
+      return { status: 409, reply: failed('price_changed', { quote: fresh }) };
+    }
+    const paymentId = newId('pay');
+    const amount = { amount: q.total, currency: session.currency };
+    let result: AuthorizeResult;
+    try {
+      result = await backend.authorize({
+        paymentId,
+        session,
+        method: req.method,
+        source: req.source,
+        amount,
+        couponCodes: q.applied.map((a) => a.code),
+        ...(req.installments ? { installments: req.installments } : {}),
+        ...(req.returnUrl ? { returnUrl: req.returnUrl } : {}),
+      });
+    } catch {
+      result = { status: 'failed', code: 'processing_error' };
+    }
+    const reply = toReply(paymentId, amount, result);
+    const stored: StoredPayment = { id: paymentId, sessionId: session.id, method: req.method, amount, couponCodes: q.applied.map((a) => a.code), reply, createdAt: now() };
+    await storage.putPayment(stored);
+    return { status: reply.status === 'failed' ? 402 : 200, reply };
+  }
+
+  function toReply(paymentId: string, amount: { amount: number; currency: string }, r: AuthorizeResult): PaymentReply {
+    switch (r.status) {
+      case 'succeeded':
+        return { status: 'succeeded', paymentId, orderId: r.orderId, amount, ...(r.savedMethodId ? { savedMethodId: r.savedMethodId } : {}) };
+      case 'requires_action':
+        return { status: 'requires_action', paymentId, action: r.action };
+      case 'failed':
+        return failed(r.code, { paymentId, ...(r.message ? { message: r.message } : {}), ...(r.retryable !== undefined ? { retryable: r.retryable } : {}) });
+    }
+  }
+
+  async function pay(sessionId: string, body: unknown): Promise<Response> {
+    const req = validate(PayRequest, body);
+    const hash = await sha256(canonical(body));
+    const key = `${sessionId}:${req.idempotencyKey}`;
+    // No await between this lookup and inflight.set, so two concurrent same-key requests
+    // (a double click, a retry after a timeout) share one charge.
+    let work = inflight.get(key);
+    if (!work) {
+      work = (async () => {
+        const stored = await storage.getIdempotency(key);
+        if (stored) return { status: stored.httpStatus, reply: stored.reply, hash: stored.bodyHash };
+        const session = await loadSession(sessionId);
+        const r = await charge(session, req);
+        await storage.putIdempotency(key, { bodyHash: hash, httpStatus: r.status, reply: r.reply });
+        return { ...r, hash };
+      })();
+      inflight.set(key, work);
+      const settled = work;
+      void settled.finally(() => inflight.delete(key)).catch(() => undefined);
+    }
+    const done = await work;
+    if (done.hash !== hash) throw new RequestError('idempotency_conflict', 'This idempotency key was already used with a different request.');
+    return json(done.reply, done.status);
+  }
+
+  async function paymentStatus(paymentId: string): Promise<Response> {
+    const p = await storage.getPayment(paymentId);
+    if (!p) throw new RequestError('not_found', 'Unknown payment.');
+    return json(p.reply);
+  }
+
+  async function route(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    if (!url.pathname.startsWith(basePath + '/')) throw new RequestError('not_found', 'Not a Till endpoint.');
+    const path = url.pathname.slice(basePath.length);
+    const version = req.headers.get(VERSION_HEADER);
+    if (version !== PROTOCOL_VERSION) {
+      throw new RequestError('unsupported_version', `Send header ${VERSION_HEADER}: ${PROTOCOL_VERSION}.`);
+    }
+    let p: Record<string, string> | undefined;
+    const m = req.method;
+    if ((p = match('/sessions', path))) return m === 'POST' ? createSession(await readBody(req)) : notAllowed();
+    if ((p = match('/sessions/:id', path))) return m === 'GET' ? json({ status: 'ok', session: await loadSession(p.id!) }) : notAllowed();
+    if ((p = match('/sessions/:id/quote', path))) return m === 'POST' ? quote(p.id!, await readBody(req)) : notAllowed();
+    if ((p = match('/sessions/:id/payments', path))) return m === 'POST' ? pay(p.id!, await readBody(req)) : notAllowed();
+    if ((p = match('/payments/:id', path))) return m === 'GET' ? paymentStatus(p.id!) : notAllowed();
+    throw new RequestError('not_found', 'Not a Till endpoint.');
+  }
+
+  function notAllowed(): never {
+    throw new RequestError('method_not_allowed', 'Method not allowed on this endpoint.');
+  }
+
+  return {
+    storage,
+    /** Handles one protocol request. Never throws: every problem becomes a typed error reply. */
+    async handle(req: Request): Promise<Response> {
+      try {
+        return await route(req);
+      } catch (e) {
+        if (e instanceof RequestError) return errorResponse(e.code, e.message, e.issues);
+        return errorResponse('internal', 'Internal error.');
+      }
+    },
+    /** Settles a payment that was waiting on an action (challenge done, QR paid, …). */
+    async settle(paymentId: string, result: AuthorizeResult): Promise<PaymentReply | undefined> {
+      const p = await storage.getPayment(paymentId);
+      if (!p || p.reply.status !== 'requires_action') return p?.reply;
+      const reply = toReply(paymentId, p.amount, result);
+      await storage.putPayment({ ...p, reply });
+      return reply;
+    },
+    getPayment: (id: string) => storage.getPayment(id),
+  };
+}
+
+export type TillServer = ReturnType<typeof createTillServer>;

@@ -1,0 +1,46 @@
+import type { PaymentReply, Session } from '../protocol/index';
+
+export interface StoredPayment {
+  id: string;
+  sessionId: string;
+  method: string;
+  amount: { amount: number; currency: string };
+  couponCodes: string[];
+  reply: PaymentReply;
+  createdAt: number;
+}
+
+export interface IdempotencyRecord {
+  /** SHA-256 of the canonical request body. */
+  bodyHash: string;
+  httpStatus: number;
+  reply: unknown;
+}
+
+/**
+ * Where the server kit keeps its state. The in-memory default suits a demo or a single process;
+ * a production backend implements this over its database (idempotency records need a unique key).
+ */
+export interface TillStorage {
+  getSession(id: string): Promise<Session | undefined>;
+  putSession(session: Session): Promise<void>;
+  getPayment(id: string): Promise<StoredPayment | undefined>;
+  putPayment(payment: StoredPayment): Promise<void>;
+  getIdempotency(key: string): Promise<IdempotencyRecord | undefined>;
+  putIdempotency(key: string, record: IdempotencyRecord): Promise<void>;
+}
+
+export function memoryStorage(): TillStorage {
+  const sessions = new Map<string, Session>();
+  const payments = new Map<string, StoredPayment>();
+  const idem = new Map<string, IdempotencyRecord>();
+  // structuredClone so callers can never mutate what is stored through a returned reference.
+  return {
+    getSession: async (id) => structuredClone(sessions.get(id)),
+    putSession: async (s) => void sessions.set(s.id, structuredClone(s)),
+    getPayment: async (id) => structuredClone(payments.get(id)),
+    putPayment: async (p) => void payments.set(p.id, structuredClone(p)),
+    getIdempotency: async (k) => structuredClone(idem.get(k)),
+    putIdempotency: async (k, r) => void idem.set(k, structuredClone(r)),
+  };
+}

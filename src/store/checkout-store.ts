@@ -1,0 +1,238 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { PaymentAction, PaymentReply, PaymentSource, PayRequest, Quote, Session } from '../protocol/index';
+import { TillClientError, type TillClient } from '../core/client';
+import { bestQuote, priceWith, type PricingInput } from '../core/pricing/index';
+
+export type Phase = 'idle' | 'loading' | 'ready' | 'paying' | 'action' | 'succeeded' | 'unavailable';
+
+/** A problem shown to the shopper. `code` is typed so the UI can localise it. */
+export interface Failure {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+export interface PaymentResult {
+  paymentId: string;
+  orderId: string;
+  amount: { amount: number; currency: string };
+  method: string;
+}
+
+/** Funnel events, for analytics and for the element's DOM events. Never carries card data. */
+export type CheckoutEvent =
+  | { type: 'viewed'; sessionId: string }
+  | { type: 'method-selected'; method: string }
+  | { type: 'coupons-changed'; codes: string[]; total: number }
+  | { type: 'payment-started'; method: string; amount: number }
+  | { type: 'payment-succeeded'; result: PaymentResult }
+  | { type: 'payment-failed'; method: string; failure: Failure }
+  | { type: 'action-required'; method: string; action: PaymentAction['type'] };
+
+export interface CheckoutState {
+  phase: Phase;
+  session?: Session;
+  quote?: Quote;
+  method?: string;
+  /** Set when paying with a saved method. */
+  savedMethodId?: string;
+  /** When true, coupons are chosen by the optimizer; a shopper's manual change turns it off. */
+  autoCoupons: boolean;
+  failure?: Failure;
+  action?: { paymentId: string; action: PaymentAction };
+  result?: PaymentResult;
+
+  load(sessionId: string): Promise<void>;
+  selectMethod(method: string, savedMethodId?: string): void;
+  setCoupons(codes: string[]): void;
+  /** Pays with the selected method. `source` produces the tokenized instrument at pay time. */
+  pay(source: () => Promise<PaymentSource>): Promise<void>;
+  /** Follows a pending action (challenge, QR, …) until it settles. */
+  refreshPayment(): Promise<void>;
+  dismissFailure(): void;
+}
+
+export interface CheckoutStoreOptions {
+  client: TillClient;
+  onEvent?: (e: CheckoutEvent) => void;
+  now?: () => number;
+  newIdempotencyKey?: () => string;
+  /** Waits between network retries of the same payment request. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type CheckoutStore = StoreApi<CheckoutState>;
+
+const NETWORK_RETRIES = 2;
+
+function randomKey(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return 'idem_' + [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+export function pricingInputOf(session: Session, now: number): PricingInput {
+  return { currency: session.currency, lines: session.lines, shipping: session.shipping, coupons: session.coupons, firstOrder: session.firstOrder, now };
+}
+
+/**
+ * One store per checkout (as Adyen makes one Core per checkout). Only actions change state, and
+ * each builds new objects. Card data never enters the store: `pay` receives a function that
+ * tokenizes at the last moment and returns only the opaque source.
+ */
+export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStore {
+  const { client, onEvent = () => {}, now = () => Math.floor(Date.now() / 1000), newIdempotencyKey = randomKey } = options;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  /**
+   * A payment request whose outcome we never heard (network loss). The next pay() re-sends it
+   * byte for byte with the same idempotency key, so the server answers with what it already did
+   * instead of charging twice.
+   */
+  let unresolved: PayRequest | undefined;
+
+  return createStore<CheckoutState>()((set, get) => {
+    function localQuote(session: Session, codes: string[] | undefined, method: string | undefined): Quote {
+      const input = pricingInputOf(session, now());
+      return codes ? priceWith(input, codes, method) : bestQuote(input, method);
+    }
+
+    function fail(failure: Failure, method: string) {
+      set({ phase: 'ready', failure });
+      onEvent({ type: 'payment-failed', method, failure });
+    }
+
+    function handleReply(reply: PaymentReply, method: string) {
+      switch (reply.status) {
+        case 'succeeded': {
+          const result: PaymentResult = { paymentId: reply.paymentId, orderId: reply.orderId, amount: reply.amount, method };
+          set({ phase: 'succeeded', result, action: undefined, failure: undefined });
+          onEvent({ type: 'payment-succeeded', result });
+          return;
+        }
+        case 'requires_action':
+          set({ phase: 'action', action: { paymentId: reply.paymentId, action: reply.action } });
+          onEvent({ type: 'action-required', method, action: reply.action.type });
+          return;
+        case 'failed':
+          // A fresh server quote replaces ours; the shopper confirms the new total by paying again.
+          if (reply.quote) set({ quote: reply.quote, autoCoupons: false });
+          set({ action: undefined });
+          fail({ code: reply.code, message: reply.message, retryable: reply.retryable }, method);
+          return;
+        case 'error':
+          set({ action: undefined });
+          fail({ code: reply.code, message: reply.message, retryable: reply.retryable }, method);
+      }
+    }
+
+    async function send(sessionId: string, req: PayRequest): Promise<PaymentReply | undefined> {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const reply = await client.pay(sessionId, req);
+          unresolved = undefined;
+          return reply;
+        } catch (e) {
+          const retryable = e instanceof TillClientError && e.retryable;
+          if (retryable && attempt < NETWORK_RETRIES) {
+            await sleep(400 * 2 ** attempt);
+            continue;
+          }
+          unresolved = retryable ? req : undefined;
+          fail(
+            {
+              code: e instanceof TillClientError ? e.code : 'network',
+              message: retryable
+                ? 'We lost the connection before hearing back. Press pay again to check and finish; you will not be charged twice.'
+                : 'The payment service sent an unexpected reply. You have not been charged by this attempt.',
+              retryable,
+            },
+            req.method,
+          );
+          return undefined;
+        }
+      }
+    }
+
+    return {
+      phase: 'idle',
+      autoCoupons: true,
+
+      async load(sessionId) {
+        set({ phase: 'loading', failure: undefined });
+        try {
+          const reply = await client.getSession(sessionId);
+          if (reply.status === 'error') {
+            set({ phase: 'unavailable', failure: { code: reply.code, message: reply.message, retryable: reply.retryable } });
+            return;
+          }
+          const session = reply.session;
+          const method = session.methods[0]?.id;
+          set({ phase: 'ready', session, method, quote: localQuote(session, undefined, method), autoCoupons: true });
+          onEvent({ type: 'viewed', sessionId: session.id });
+        } catch (e) {
+          const err = e instanceof TillClientError ? e : new TillClientError('network', 'Could not reach the payment service.', true);
+          set({ phase: 'unavailable', failure: { code: err.code, message: err.message, retryable: err.retryable } });
+        }
+      },
+
+      selectMethod(method, savedMethodId) {
+        const { session, phase, autoCoupons, quote } = get();
+        if (!session || (phase !== 'ready' && phase !== 'succeeded')) return;
+        if (!session.methods.some((m) => m.id === method)) return;
+        const codes = autoCoupons ? undefined : (quote?.applied.map((a) => a.code) ?? []);
+        set({ method, savedMethodId, failure: undefined, quote: localQuote(session, codes, method) });
+        onEvent({ type: 'method-selected', method });
+      },
+
+      setCoupons(codes) {
+        const { session, method, phase } = get();
+        if (!session || phase !== 'ready') return;
+        const quote = localQuote(session, codes, method);
+        set({ autoCoupons: false, quote });
+        onEvent({ type: 'coupons-changed', codes: quote.applied.map((a) => a.code), total: quote.total });
+      },
+
+      async pay(getSource) {
+        const { session, quote, method, savedMethodId, phase } = get();
+        // Synchronous guard: a second click in the same tick finds phase 'paying' and does nothing.
+        if (phase !== 'ready' || !session || !quote || !method) return;
+        set({ phase: 'paying', failure: undefined });
+        onEvent({ type: 'payment-started', method, amount: quote.total });
+
+        let req = unresolved;
+        if (!req) {
+          let source: PaymentSource;
+          try {
+            source = savedMethodId ? { type: 'saved', savedMethodId } : await getSource();
+          } catch (e) {
+            fail({ code: 'tokenization_failed', message: e instanceof Error ? e.message : 'The card could not be secured.', retryable: true }, method);
+            return;
+          }
+          req = {
+            idempotencyKey: newIdempotencyKey(),
+            method,
+            source,
+            couponCodes: quote.applied.map((a) => a.code),
+            expectedTotal: { amount: quote.total, currency: session.currency },
+          };
+        }
+        const reply = await send(session.id, req);
+        if (reply) handleReply(reply, req.method);
+      },
+
+      async refreshPayment() {
+        const { action, method } = get();
+        if (!action || !method) return;
+        try {
+          const reply = await client.paymentStatus(action.paymentId);
+          if (reply.status !== 'requires_action') handleReply(reply, method);
+        } catch {
+          // Transient: the caller keeps polling.
+        }
+      },
+
+      dismissFailure() {
+        set({ failure: undefined });
+      },
+    };
+  });
+}

@@ -1,0 +1,169 @@
+import { emptyState, type PreferenceState } from '../core/ranking/model';
+import { MAX_RECORD_BYTES, parsePreferenceRecord, PreferenceRecord } from '../core/ranking/schema';
+
+/**
+ * Local, per-merchant cache of the shopper's payment-method preferences.
+ *
+ * Storage is a convenience, never a requirement: every failure (private mode, SecurityError in
+ * sandboxed iframes, quota, corrupt or tampered data) degrades to an in-memory copy or to an empty
+ * state, which the ranking model turns into merchant priors. Nothing here throws to the caller.
+ */
+
+/** Minimal async key/value store. `get` resolves `null`/`undefined` for a missing key. */
+export interface PreferenceBackend {
+  readonly name: string;
+  get(key: string): Promise<unknown>;
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export interface PreferenceCache {
+  load(): Promise<PreferenceState>;
+  save(state: PreferenceState): Promise<void>;
+  forget(): Promise<void>;
+  /** Name of the backend currently in use (after any fallbacks). */
+  readonly backend: string;
+}
+
+export interface PreferenceCacheOptions {
+  /** Origin + merchant id: preferences are never shared across merchants. */
+  merchantKey: string;
+  /** Defaults to IndexedDB, then localStorage, then memory. */
+  backend?: PreferenceBackend;
+}
+
+const KEY_PREFIX = 'till:pref:';
+
+export function memoryBackend(): PreferenceBackend {
+  const data = new Map<string, string>();
+  return {
+    name: 'memory',
+    get: async (key) => data.get(key) ?? null,
+    set: async (key, value) => void data.set(key, value),
+    delete: async (key) => void data.delete(key),
+  };
+}
+
+/** `storage` defaults to `globalThis.localStorage`; merely touching it can throw SecurityError. */
+export function localStorageBackend(storage?: Storage): PreferenceBackend {
+  const store = (): Storage => {
+    const s = storage ?? globalThis.localStorage;
+    if (!s) throw new Error('localStorage unavailable');
+    return s;
+  };
+  return {
+    name: 'localStorage',
+    get: async (key) => store().getItem(key),
+    set: async (key, value) => store().setItem(key, value),
+    delete: async (key) => store().removeItem(key),
+  };
+}
+
+export function indexedDbBackend(dbName = 'till', storeName = 'preferences', factory?: IDBFactory): PreferenceBackend {
+  let db: Promise<IDBDatabase> | undefined;
+  const open = (): Promise<IDBDatabase> =>
+    (db ??= new Promise<IDBDatabase>((resolve, reject) => {
+      const idb = factory ?? globalThis.indexedDB;
+      if (!idb) throw new Error('IndexedDB unavailable');
+      const req = idb.open(dbName, 1);
+      req.onupgradeneeded = () => void req.result.createObjectStore(storeName);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error ?? new Error('IndexedDB open failed'));
+      req.onblocked = () => reject(new Error('IndexedDB open blocked'));
+    }).catch((e: unknown) => {
+      db = undefined; // allow a later retry instead of caching the failure
+      throw e;
+    }));
+  const run = <T>(mode: IDBTransactionMode, op: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> =>
+    open().then(
+      (d) =>
+        new Promise<T>((resolve, reject) => {
+          const tx = d.transaction(storeName, mode);
+          const req = op(tx.objectStore(storeName));
+          tx.oncomplete = () => resolve(req.result);
+          tx.onerror = tx.onabort = () => reject(tx.error ?? req.error ?? new Error('IndexedDB transaction failed'));
+        }),
+    );
+  return {
+    name: 'indexedDB',
+    get: (key) => run('readonly', (s) => s.get(key)),
+    set: (key, value) => run('readwrite', (s) => s.put(value, key)).then(() => undefined),
+    delete: (key) => run('readwrite', (s) => s.delete(key)).then(() => undefined),
+  };
+}
+
+function defaultBackends(): PreferenceBackend[] {
+  const chain: PreferenceBackend[] = [];
+  if (typeof indexedDB !== 'undefined') chain.push(indexedDbBackend());
+  try {
+    if (typeof localStorage !== 'undefined') chain.push(localStorageBackend());
+  } catch {
+    // Accessing localStorage itself throws SecurityError when storage is blocked.
+  }
+  return chain;
+}
+
+/** Serialises a state for storage, dropping the weakest methods if it would exceed the size bound. */
+function serialise(state: PreferenceState): string | null {
+  const parsed = PreferenceRecord.safeParse(state);
+  if (!parsed.success) return null; // never persist something load() would reject
+  const s: PreferenceState = parsed.data;
+  let text = JSON.stringify(s);
+  const methods = Object.entries(s.methods).sort((a, b) => b[1].w - a[1].w);
+  while (text.length > MAX_RECORD_BYTES && methods.length > 0) {
+    methods.pop();
+    text = JSON.stringify({ ...s, methods: Object.fromEntries(methods) });
+  }
+  return text.length <= MAX_RECORD_BYTES ? text : null;
+}
+
+export function createPreferenceCache(options: PreferenceCacheOptions): PreferenceCache {
+  const key = KEY_PREFIX + options.merchantKey;
+  // Ordered fallbacks; memory is always last and never fails.
+  const chain = [...(options.backend ? [options.backend] : defaultBackends()), memoryBackend()];
+  let index = 0;
+
+  /** Runs `op` on the current backend, moving down the chain for good on any failure. */
+  async function attempt<T>(op: (b: PreferenceBackend) => Promise<T>): Promise<T | undefined> {
+    while (index < chain.length) {
+      const b = chain[index] as PreferenceBackend;
+      try {
+        return await op(b);
+      } catch {
+        if (b.name === 'memory') return undefined;
+        index++;
+      }
+    }
+    return undefined;
+  }
+
+  return {
+    get backend() {
+      return chain[index]?.name ?? 'memory';
+    },
+    async load() {
+      const raw = await attempt((b) => b.get(key));
+      if (raw === null || raw === undefined) return emptyState();
+      const state = parsePreferenceRecord(raw);
+      if (state) return state;
+      // Corrupt, tampered, oversized or old-version record: delete it so it is not re-read.
+      await attempt((b) => b.delete(key));
+      return emptyState();
+    },
+    async save(state) {
+      const text = serialise(state);
+      if (text === null) return;
+      await attempt((b) => b.set(key, text));
+    },
+    async forget() {
+      // Clear every backend we may have written to, not only the current one.
+      for (const b of chain) {
+        try {
+          await b.delete(key);
+        } catch {
+          // Unavailable storage holds nothing to forget.
+        }
+      }
+    },
+  };
+}
