@@ -9,6 +9,16 @@ const CARTS = {
 const $ = (id) => document.getElementById(id);
 const checkout = $('checkout');
 
+/** One shopper per browser profile, so saved cards and learned preferences survive a reload. */
+function shopperRef() {
+  let ref = localStorage.getItem('till-demo-shopper');
+  if (!ref) {
+    ref = 'shopper_' + crypto.randomUUID().replaceAll('-', '').slice(0, 16);
+    localStorage.setItem('till-demo-shopper', ref);
+  }
+  return ref;
+}
+
 async function startCheckout() {
   const params = new URLSearchParams(location.search);
   const country = $('country').value;
@@ -16,7 +26,7 @@ async function startCheckout() {
   const res = await fetch('/api/till/v1/sessions', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'Till-Version': '1' },
-    body: JSON.stringify({ items, country, ...(params.get('locale') ? { locale: params.get('locale') } : {}) }),
+    body: JSON.stringify({ items, country, shopperRef: shopperRef(), ...(params.get('locale') ? { locale: params.get('locale') } : {}) }),
   });
   const reply = await res.json();
   if (reply.status !== 'ok') {
@@ -61,9 +71,21 @@ $('scenario').addEventListener('submit', (e) => {
   void startCheckout();
 });
 $('refresh-ledger').addEventListener('click', () => void refreshLedger());
+$('forget').addEventListener('click', () => void checkout.forgetPreferences().then(() => log('preferences forgotten')));
+$('personalization').addEventListener('change', (e) => {
+  checkout.setAttribute('personalization', e.target.checked ? 'on' : 'off');
+});
+$('new-shopper').addEventListener('click', () => {
+  localStorage.removeItem('till-demo-shopper');
+  void checkout.forgetPreferences().then(startCheckout);
+});
 
 const params = new URLSearchParams(location.search);
 if (params.get('country')) $('country').value = params.get('country');
 if (params.get('cart')) $('cart').value = params.get('cart');
+if (params.get('personalization') === 'off') {
+  $('personalization').checked = false;
+  checkout.setAttribute('personalization', 'off');
+}
 void startCheckout();
 void refreshLedger();

@@ -34,6 +34,17 @@ export const METHODS: Record<string, PaymentMethod[]> = {
   MX: [card, { id: 'oxxo', flow: 'voucher', label: 'OXXO' }],
 };
 
+/** The merchant's method shares per country (what the demo shop has seen across all its shoppers). */
+export const PRIORS: Record<string, Record<string, number>> = {
+  US: { card: 0.62, paypal: 0.28, klarna: 0.1 },
+  BR: { pix: 0.48, card: 0.36, boleto: 0.16 },
+  CN: { alipay: 0.52, wechat_pay: 0.38, card: 0.06, unionpay_qr: 0.04 },
+  JP: { card: 0.55, konbini: 0.25, paypay: 0.2 },
+  NL: { ideal: 0.7, card: 0.2, klarna: 0.1 },
+  IN: { upi: 0.6, card: 0.25, netbanking: 0.15 },
+  MX: { card: 0.6, oxxo: 0.4 },
+};
+
 /** Coupons offered to every demo shopper (issue: best-combination auto-apply). */
 export function demoCoupons(currency: string): Coupon[] {
   const tenOff = { USD: 1000, EUR: 1000, BRL: 5000, CNY: 5000, JPY: 1000, KWD: 3000, INR: 50000, MXN: 20000 }[currency] ?? 1000;

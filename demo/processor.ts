@@ -21,17 +21,18 @@ const TEST_CARDS: Record<string, 'approved' | 'challenge' | FailureCode> = {
   '4000002760003184': 'challenge',
 };
 
-export async function processCard(jwe: string, privateKey: CryptoKey, now: Date): Promise<ProcessorResult> {
-  let card: CardPlaintext;
+/** Decrypts and validates the card JWE; a typed failure code when it cannot be read. */
+export async function decryptCard(jwe: string, privateKey: CryptoKey): Promise<CardPlaintext | FailureCode> {
   try {
-    const { plaintext, protectedHeader } = await compactDecrypt(jwe, privateKey, { keyManagementAlgorithms: ['RSA-OAEP-256'], contentEncryptionAlgorithms: ['A256GCM'] });
-    if (protectedHeader.alg !== 'RSA-OAEP-256') return { status: 'declined', code: 'processing_error' };
+    const { plaintext } = await compactDecrypt(jwe, privateKey, { keyManagementAlgorithms: ['RSA-OAEP-256'], contentEncryptionAlgorithms: ['A256GCM'] });
     const parsed = CardPlaintext.safeParse(JSON.parse(new TextDecoder().decode(plaintext)));
-    if (!parsed.success) return { status: 'declined', code: 'invalid_card' };
-    card = parsed.data;
+    return parsed.success ? parsed.data : 'invalid_card';
   } catch {
-    return { status: 'declined', code: 'processing_error' };
+    return 'processing_error';
   }
+}
+
+export function authorizeCard(card: CardPlaintext, now: Date): ProcessorResult {
   const number = validateCardNumber(card.number);
   if (!number.valid) return { status: 'declined', code: 'invalid_card' };
   if (!validateExpiry(card.expMonth, card.expYear, now).valid) return { status: 'declined', code: 'expired_card' };

@@ -12,8 +12,9 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair } from 'jose';
 import { createTillServer, type AuthorizeResult, type SessionDraft } from '../src/server/index';
-import { COUNTRY_DEFAULTS, demoCoupons, hiddenCoupon, METHODS, PRODUCTS, SHIPPING } from './catalog';
-import { processCard } from './processor';
+import { COUNTRY_DEFAULTS, demoCoupons, hiddenCoupon, METHODS, PRIORS, PRODUCTS, SHIPPING } from './catalog';
+import { authorizeCard, decryptCard } from './processor';
+import { CardPlaintext, type CardBrand, type SavedMethod } from '../src/protocol/index';
 
 export interface LedgerEntry {
   orderId: string;
@@ -24,6 +25,7 @@ export interface LedgerEntry {
   currency: string;
   coupons: string[];
   card?: { brand: string; last4: string };
+  shopperRef?: string;
   at: string;
 }
 
@@ -39,11 +41,13 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
   /** Raw bodies of every protocol request, so tests can prove no card number arrives in clear. */
   const requests: { method: string; path: string; body: string }[] = [];
   const pendingCards = new Map<string, { brand: string; last4: string }>();
+  /** The simulated processor's vault: saved cards per shopper. Only ids and display data leave it. */
+  const vault = new Map<string, { method: SavedMethod; card: CardPlaintext }[]>();
   let orderSeq = 1000;
 
-  function record(paymentId: string, sessionId: string, method: string, amount: { amount: number; currency: string }, coupons: string[], card?: { brand: string; last4: string }): string {
+  function record(paymentId: string, sessionId: string, method: string, amount: { amount: number; currency: string }, coupons: string[], card?: { brand: string; last4: string }, shopperRef?: string): string {
     const orderId = `ord_${++orderSeq}`;
-    ledger.push({ orderId, paymentId, sessionId, method, amount: amount.amount, currency: amount.currency, coupons, ...(card ? { card } : {}), at: new Date().toISOString() });
+    ledger.push({ orderId, paymentId, sessionId, method, amount: amount.amount, currency: amount.currency, coupons, ...(card ? { card } : {}), ...(shopperRef ? { shopperRef } : {}), at: new Date().toISOString() });
     return orderId;
   }
 
@@ -73,10 +77,12 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
           lines,
           shipping: SHIPPING[currency] ?? 0,
           methods,
-          savedMethods: [],
+          savedMethods: (req.shopperRef ? (vault.get(req.shopperRef) ?? []) : []).map((v) => v.method),
           coupons: demoCoupons(currency),
-          firstOrder: true,
+          firstOrder: !(req.shopperRef && ledger.some((e) => e.shopperRef === req.shopperRef)),
+          ...(req.shopperRef ? { shopperRef: req.shopperRef } : {}),
           tokenization: { provider: 'jwe', publicKey: publicJwk },
+          ...(PRIORS[country] ? { priors: { shares: PRIORS[country] } } : {}),
         };
       },
       async resolveCoupon(code) {
@@ -84,29 +90,56 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
       },
       async authorize(input): Promise<AuthorizeResult> {
         const { source, paymentId, session, method, amount, couponCodes } = input;
+        let card: CardPlaintext | undefined;
         if (source.type === 'card_jwe') {
-          const r = await processCard(source.jwe, privateKey, new Date());
-          if (r.status === 'declined') return { status: 'failed', code: r.code };
-          const card = { brand: r.brand, last4: r.last4 };
-          if (r.status === 'challenge') {
-            pendingCards.set(paymentId, card);
-            return { status: 'requires_action', action: { type: 'challenge', url: `${origin}/demo/challenge/${paymentId}`, origin } };
-          }
-          return { status: 'succeeded', orderId: record(paymentId, session.id, method, amount, couponCodes, card) };
+          const decrypted = await decryptCard(source.jwe, privateKey);
+          if (typeof decrypted === 'string') return { status: 'failed', code: decrypted };
+          card = decrypted;
+        } else if (source.type === 'saved') {
+          card = session.shopperRef ? vault.get(session.shopperRef)?.find((v) => v.method.id === source.savedMethodId)?.card : undefined;
+          if (!card) return { status: 'failed', code: 'method_unavailable' };
+        } else {
+          return { status: 'failed', code: 'method_unavailable', message: 'The demo processor does not support this method yet.' };
         }
-        return { status: 'failed', code: 'method_unavailable', message: 'The demo processor does not support this method yet.' };
+        const r = authorizeCard(card, new Date());
+        if (r.status === 'declined') return { status: 'failed', code: r.code };
+        const display = { brand: r.brand, last4: r.last4 };
+        const savedMethodId = r.status === 'approved' && input.saveMethod && source.type === 'card_jwe' && session.shopperRef ? saveCard(session.shopperRef, card, r.brand, r.last4) : undefined;
+        if (r.status === 'challenge') {
+          pendingCards.set(paymentId, display);
+          return { status: 'requires_action', action: { type: 'challenge', url: `${origin}/demo/challenge/${paymentId}`, origin } };
+        }
+        const orderId = record(paymentId, session.id, method, amount, couponCodes, display, session.shopperRef);
+        return { status: 'succeeded', orderId, ...(savedMethodId ? { savedMethodId } : {}) };
       },
     },
   });
+
+  function saveCard(shopperRef: string, card: CardPlaintext, brand: string, last4: string): string {
+    const list = vault.get(shopperRef) ?? [];
+    const existing = list.find((v) => v.card.number === card.number);
+    if (existing) return existing.method.id;
+    const id = `pm_${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    list.push({ method: { id, method: 'card', brand: brand as CardBrand, last4, expMonth: card.expMonth, expYear: card.expYear }, card });
+    vault.set(shopperRef, list);
+    return id;
+  }
+
+  /** Test hook: saves a card for a shopper directly (e.g. an expired one, which checkout must not offer). */
+  function vaultCard(shopperRef: string, card: CardPlaintext): string {
+    const r = authorizeCard({ ...card, expYear: 2099 }, new Date());
+    return saveCard(shopperRef, card, r.status === 'declined' ? 'visa' : r.brand, card.number.slice(-4));
+  }
 
   async function settleChallenge(paymentId: string, ok: boolean) {
     const p = await till.getPayment(paymentId);
     if (!p || p.reply.status !== 'requires_action') return p?.reply;
     const card = pendingCards.get(paymentId);
     pendingCards.delete(paymentId);
+    const session = await till.storage.getSession(p.sessionId);
     return till.settle(
       paymentId,
-      ok ? { status: 'succeeded', orderId: record(paymentId, p.sessionId, p.method, p.amount, p.couponCodes, card) } : { status: 'failed', code: 'challenge_failed' },
+      ok ? { status: 'succeeded', orderId: record(paymentId, p.sessionId, p.method, p.amount, p.couponCodes, card, session?.shopperRef) } : { status: 'failed', code: 'challenge_failed' },
     );
   }
 
@@ -161,6 +194,13 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
       }
       if (path === '/demo/ledger' && req.method === 'GET') return sendJson(res, ledger);
       if (path === '/demo/requests' && req.method === 'GET') return sendJson(res, requests);
+      if (path === '/demo/vault' && req.method === 'POST') {
+        const { body } = await toRequest(req, url);
+        const input = JSON.parse(body) as { shopperRef: string; card: CardPlaintext };
+        const parsed = CardPlaintext.safeParse(input.card);
+        if (!parsed.success || typeof input.shopperRef !== 'string') return sendJson(res, { error: 'invalid_request' }, 400);
+        return sendJson(res, { id: vaultCard(input.shopperRef, parsed.data) });
+      }
       if (path === '/demo/reset' && req.method === 'POST') {
         ledger.length = 0;
         requests.length = 0;

@@ -55,21 +55,39 @@ const get = (m: Counts | undefined, k: string): number => m?.get(k) ?? 0;
 
 /** Segment shares smoothed towards the region's: how a merchant would send "shoppers like this one". */
 const SEGMENT_SMOOTHING = 20;
+/** Transition rows (method after method, per region) are smoothed towards the region's shares by as many pseudo-checkouts. */
+const TRANSITION_SMOOTHING = 20;
+/** Population counts fade with this half-life (seconds), so adoption trends show in the priors; env override for experiments. */
+const POP_HALF_LIFE_S = Number(process.env.POP_HALF_LIFE_DAYS ?? 0) * 86400;
 
 class Population {
   global: Counts = new Map();
   region = new Map<string, Counts>();
   segment = new Map<string, Counts>();
+  /** region → previous method → next method counts, from consecutive checkouts of the same shopper. */
+  transition = new Map<string, Map<string, Counts>>();
+  private last = new Map<string, string>();
   private pending: ReplayRow[] = [];
   private pendingT = -Infinity;
+  private t0 = NaN;
 
   /** Events are applied only once time has moved past them, so same-second events never leak. */
   advanceTo(t: number): void {
     if (t <= this.pendingT) return;
     for (const r of this.pending) {
-      inc(this.global, r.method);
-      inc(this.map(this.region, r.region), r.method);
-      inc(this.map(this.segment, segmentKey(r)), r.method);
+      if (Number.isNaN(this.t0)) this.t0 = r.t;
+      // Exponential recency: a later event weighs more (ratios only, so the scale cancels).
+      const w = POP_HALF_LIFE_S > 0 ? 2 ** ((r.t - this.t0) / POP_HALF_LIFE_S) : 1;
+      inc(this.global, r.method, w);
+      inc(this.map(this.region, r.region), r.method, w);
+      inc(this.map(this.segment, segmentKey(r)), r.method, w);
+      const prev = this.last.get(r.shopper);
+      if (prev !== undefined) {
+        let rows = this.transition.get(r.region);
+        if (!rows) this.transition.set(r.region, (rows = new Map()));
+        inc(this.map(rows, prev), r.method, w);
+      }
+      this.last.set(r.shopper, r.method);
     }
     this.pending = [];
     this.pendingT = t;
@@ -93,11 +111,21 @@ class Population {
     }
     if (regTotal === 0) return undefined;
     const shares: Record<string, number> = {};
+    const regShares: Record<string, number> = {};
     for (const m of r.available) {
-      const regShare = get(reg, m) / regTotal;
+      const regShare = (regShares[m] = get(reg, m) / regTotal);
       shares[m] = (get(seg, m) + SEGMENT_SMOOTHING * regShare) / (segTotal + SEGMENT_SMOOTHING);
     }
-    return { shares };
+    // "What do shoppers who paid with X last time pay with next", over the offered methods.
+    const transitions: Record<string, Record<string, number>> = {};
+    for (const [prev, row] of this.transition.get(r.region) ?? []) {
+      let total = 0;
+      for (const m of r.available) total += get(row, m);
+      const out: Record<string, number> = {};
+      for (const m of r.available) out[m] = (get(row, m) + TRANSITION_SMOOTHING * (regShares[m] ?? 0)) / (total + TRANSITION_SMOOTHING);
+      transitions[prev] = out;
+    }
+    return process.env.NO_TRANSITIONS ? { shares } : { shares, transitions };
   }
 }
 
@@ -113,7 +141,11 @@ interface Acc {
 const METHODS = ['model', 'last_used', 'most_frequent', 'region_popularity', 'global_popularity'] as const;
 type Scorer = (typeof METHODS)[number];
 
-export function evaluate(rows: ReplayRow[]): Record<'all' | 'repeat', Record<Scorer, { top1: number; mrr: number; n: number }>> {
+export function evaluate(
+  rows: ReplayRow[],
+  /** Only these rows are scored (all are replayed). */
+  scored: (r: ReplayRow) => boolean = () => true,
+): Record<'all' | 'repeat', Record<Scorer, { top1: number; mrr: number; n: number }>> {
   const pop = new Population();
   const states = new Map<string, string>(); // shopper → stored JSON record
   const history = new Map<string, string[]>(); // for the rule baselines only
@@ -153,7 +185,8 @@ export function evaluate(rows: ReplayRow[]): Record<'all' | 'repeat', Record<Sco
       region_popularity: [...r.available].sort(byPopularity),
       global_popularity: [...r.available].sort((a, b) => get(pop.global, b) - get(pop.global, a)),
     };
-    for (const s of METHODS) {
+    if (process.env.DUMP && past.length) console.error([r.shopper, r.t, r.method, r.region, r.device, ctx.amountBand, r.available.join('|'), past.join('|'), orders.model.join('|'), orders.last_used[0]].join(','));
+    for (const s of scored(r) ? METHODS : []) {
       const pos = orders[s].indexOf(r.method);
       const rr = pos < 0 ? 0 : 1 / (pos + 1);
       for (const seg of past.length > 0 ? [acc.all, acc.repeat] : [acc.all]) {
@@ -165,7 +198,7 @@ export function evaluate(rows: ReplayRow[]): Record<'all' | 'repeat', Record<Sco
       }
     }
     // The browser learns the choice and its (successful) outcome after the checkout.
-    let next = learn(state, { method: r.method, outcome: 'chosen', ctx: { device: r.device }, at: now });
+    let next = learn(state, { method: r.method, outcome: 'chosen', ctx: { device: r.device, available: r.available }, at: now });
     next = learn(next, { method: r.method, outcome: 'succeeded', ctx: { device: r.device }, at: now });
     states.set(r.shopper, JSON.stringify(next));
     history.set(r.shopper, [...past, r.method]);
@@ -183,11 +216,36 @@ export function evaluate(rows: ReplayRow[]): Record<'all' | 'repeat', Record<Sco
 
 const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
+/** Stable 32-bit FNV-1a hash, to split shoppers into two halves independent of the file order. */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/**
+ * Stability check: repeat top-1 of model and last_used on two shopper halves (by id hash, each
+ * replayed on its own, so each half's priors come only from that half) and on two time halves
+ * (one full replay, scored separately before and after the median timestamp).
+ */
+export function splits(rows: ReplayRow[]): Record<string, { model: number; last_used: number; n: number }> {
+  const pick = (e: ReturnType<typeof evaluate>) => ({ model: e.repeat.model.top1, last_used: e.repeat.last_used.top1, n: e.repeat.model.n });
+  const mid = rows[Math.floor(rows.length / 2)]?.t ?? 0;
+  return {
+    shoppers_a: pick(evaluate(rows.filter((r) => hash(r.shopper) % 2 === 0))),
+    shoppers_b: pick(evaluate(rows.filter((r) => hash(r.shopper) % 2 === 1))),
+    time_a: pick(evaluate(rows, (r) => r.t < mid)),
+    time_b: pick(evaluate(rows, (r) => r.t >= mid)),
+  };
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const file = process.argv[2];
   if (!file) {
-    console.error('usage: tsx scripts/eval-ranking.ts <replay.csv>');
+    console.error('usage: tsx scripts/eval-ranking.ts <replay.csv> [--splits]');
     process.exit(2);
   }
-  console.log(JSON.stringify(evaluate(parseReplay(readFileSync(file, 'utf8')))));
+  const rows = parseReplay(readFileSync(file, 'utf8'));
+  console.log(JSON.stringify(evaluate(rows)));
+  if (process.argv.includes('--splits')) console.log(JSON.stringify(splits(rows)));
 }

@@ -1,10 +1,12 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { property, query } from 'lit/decorators.js';
+import { property, query, state } from 'lit/decorators.js';
 import { createClient } from '../../src/core/client';
 import { formatMoney } from '../../src/core/money/money';
 import { jweProvider, TokenizationError, type TokenizationProvider } from '../../src/core/tokenize/provider';
 import type { PaymentSource } from '../../src/protocol/index';
-import { createCheckoutStore, type CheckoutEvent, type CheckoutState, type CheckoutStore } from '../../src/store/checkout-store';
+import { createCheckoutStore, isExpired, type CheckoutEvent, type CheckoutState, type CheckoutStore } from '../../src/store/checkout-store';
+import { createPreferenceCache } from '../../src/store/preference-cache';
+import type { RankedMethod } from '../../src/core/ranking/index';
 import type { TillCardForm } from '../card-form/card-form';
 import { hasMessage, t } from '../i18n/messages';
 import { StoreController } from '../internal/store-controller';
@@ -39,6 +41,11 @@ export class TillCheckout extends LitElement {
   @property({ attribute: 'session-id' }) sessionId = '';
   /** Shopper locale (BCP 47); defaults to the session's locale. */
   @property() locale = '';
+  /** `off` disables the on-device preference model: methods follow the merchant's priors only. */
+  @property({ reflect: true }) personalization: 'on' | 'off' = 'on';
+
+  /** The shopper asked to see every method instead of the one-click button. */
+  @state() private showAll = false;
 
   @query('till-card-form') private cardForm?: TillCardForm;
 
@@ -52,14 +59,72 @@ export class TillCheckout extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if ((changed.has('endpoint') || changed.has('sessionId')) && this.endpoint && this.sessionId) {
+    if ((changed.has('endpoint') || changed.has('sessionId') || changed.has('personalization')) && this.endpoint && this.sessionId) {
+      this.showAll = false;
       this.store = createCheckoutStore({
         client: createClient({ baseUrl: new URL(this.endpoint, document.baseURI).href }),
         onEvent: (e) => this.emit(e),
+        device: matchMedia('(pointer: coarse)').matches ? 'mobile' : 'desktop',
+        ...(this.personalization === 'off'
+          ? {}
+          : { preferences: (merchantId: string) => createPreferenceCache({ merchantKey: `${location.origin}|${merchantId}` }) }),
       });
       this.state.setStore(this.store);
       void this.store.getState().load(this.sessionId);
     }
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    addEventListener('pagehide', this.onPageHide);
+    addEventListener('message', this.onMessage);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    removeEventListener('pagehide', this.onPageHide);
+    removeEventListener('message', this.onMessage);
+    clearTimeout(this.pollTimer);
+  }
+
+  private readonly onPageHide = () => this.store.getState().abandon();
+
+  /**
+   * The challenge page reports completion by postMessage. Only a message from the origin the
+   * server named, about this very payment, is believed; the store then asks the server anyway.
+   */
+  private readonly onMessage = (e: MessageEvent) => {
+    const pending = this.store.getState().action;
+    if (!pending || pending.action.type !== 'challenge' || e.origin !== pending.action.origin) return;
+    const data = e.data as { type?: unknown; paymentId?: unknown } | null;
+    if (data?.type !== 'till:challenge-complete' || data.paymentId !== pending.paymentId) return;
+    void this.store.getState().refreshPayment();
+  };
+
+  private pollTimer?: ReturnType<typeof setTimeout>;
+  private pollDelay = 1000;
+
+  protected override updated(): void {
+    const s = this.store.getState();
+    // While an action is pending, poll its status with backoff (the postMessage path is a shortcut).
+    if (s.phase === 'action' && this.pollTimer === undefined) {
+      this.pollDelay = 1000;
+      const tick = () => {
+        void this.store.getState().refreshPayment().finally(() => {
+          if (this.store.getState().phase === 'action') {
+            this.pollDelay = Math.min(this.pollDelay * 1.5, 5000);
+            this.pollTimer = setTimeout(tick, this.pollDelay);
+          } else this.pollTimer = undefined;
+        });
+      };
+      this.pollTimer = setTimeout(tick, this.pollDelay);
+    }
+  }
+
+  /** Erases what this browser learned about the shopper for this merchant. */
+  forgetPreferences(): Promise<void> {
+    this.showAll = false;
+    return this.store.getState().forgetPreferences();
   }
 
   private emit(e: CheckoutEvent): void {
@@ -71,14 +136,55 @@ export class TillCheckout extends LitElement {
     return this.locale || this.state.value.session?.locale || navigator.language || 'en';
   }
 
+  /** Methods in ranked order, each preceded by its usable saved instruments. */
   private options(): MethodOption[] {
-    const session = this.state.value.session;
+    const { session, ranked } = this.state.value;
     if (!session) return [];
-    const saved: MethodOption[] = session.savedMethods.flatMap((s) => {
-      const method = session.methods.find((m) => m.id === s.method);
-      return method ? [{ method, saved: s }] : [];
+    const order = ranked.length ? ranked.map((r) => r.method) : session.methods.map((m) => m.id);
+    const nowS = Date.now() / 1000;
+    return order.flatMap((id, i) => {
+      const method = session.methods.find((m) => m.id === id);
+      if (!method) return [];
+      const saved = session.savedMethods
+        .filter((sm) => sm.method === id)
+        .map((sm) => (isExpired(sm, nowS) ? { method, saved: sm, disabled: true, hint: t(this.language, 'expired') } : { method, saved: sm, hint: t(this.language, 'why.saved_method') }));
+      const hint = this.reasonText(ranked[i]);
+      return [...saved, { method, ...(hint ? { hint } : {}) }];
     });
-    return [...saved, ...session.methods.map((method) => ({ method }))];
+  }
+
+  private reasonText(r: RankedMethod | undefined): string {
+    if (!r) return '';
+    const lang = this.language;
+    const label = (id: string) => this.state.value.session?.methods.find((m) => m.id === id)?.label ?? id;
+    const reason = r.reason;
+    switch (reason.code) {
+      case 'used_last_n':
+        return reason.n > 1 ? t(lang, 'why.used_last_n', { method: label(reason.method), n: reason.n }) : t(lang, 'why.used_last_1', { method: label(reason.method) });
+      case 'used_before':
+        return t(lang, 'why.used_before', { method: label(reason.method) });
+      case 'saves': {
+        const currency = reason.currency ?? this.state.value.session?.currency;
+        return currency ? t(lang, 'why.saves', { amount: formatMoney({ amount: reason.amount, currency }, lang) }) : '';
+      }
+      case 'saved_method':
+        return t(lang, 'why.saved_method');
+      case 'popular_in_region':
+        return r === this.state.value.ranked[0] ? t(lang, 'why.popular_in_region') : '';
+      default:
+        return '';
+    }
+  }
+
+  /**
+   * Adaptive layout: a returning shopper whose top-ranked method has a saved, unexpired
+   * instrument and a confident score sees one button; everyone else sees the full list.
+   */
+  private oneClickOption(options: MethodOption[]): MethodOption | undefined {
+    const { ranked, savedMethodId, prefs } = this.state.value;
+    const top = ranked[0];
+    if (this.showAll || !top || !savedMethodId || top.score < 0.5 || Object.keys(prefs.methods).length === 0) return undefined;
+    return options.find((o) => o.saved?.id === savedMethodId && !o.disabled && o.method.id === top.method);
   }
 
   private onMethodChange(e: Event) {
@@ -145,22 +251,44 @@ export class TillCheckout extends LitElement {
     const selected = s.savedMethodId ? `saved:${s.savedMethodId}` : (s.method ?? '');
     const method = s.session.methods.find((m) => m.id === s.method);
     const selectedOption = options.find((o) => optionValue(o) === selected);
-    const showCard = method?.flow === 'card' && !s.savedMethodId;
-    return html`<div part="base" class="base">
+    const oneClick = this.oneClickOption(options);
+    const showCard = !oneClick && method?.flow === 'card' && !s.savedMethodId;
+    const payLabel = busy
+      ? t(lang, 'paying')
+      : s.savedMethodId && selectedOption
+        ? t(lang, 'payAmountWith', { amount: total, method: optionLabel(selectedOption) })
+        : t(lang, 'payAmount', { amount: total });
+    return html`<div part="base" class="base" ?data-one-click=${!!oneClick}>
       <till-order-summary .locale=${lang} .lines=${s.session.lines} .quote=${s.quote}></till-order-summary>
-      <till-method-list .locale=${lang} .options=${options} .value=${selected} ?disabled=${busy} @change=${this.onMethodChange}></till-method-list>
-      ${showCard ? html`<till-card-form .locale=${lang} .brands=${method?.brands ?? []} ?disabled=${busy}></till-card-form>` : nothing}
+      ${oneClick
+        ? nothing
+        : html`<till-method-list .locale=${lang} .options=${options} .value=${selected} ?disabled=${busy} @change=${this.onMethodChange}></till-method-list>`}
+      ${showCard
+        ? html`<till-card-form .locale=${lang} .brands=${method?.brands ?? []} ?disabled=${busy}></till-card-form>
+            <label class="consent"><input type="checkbox" .checked=${s.saveMethod} ?disabled=${busy}
+              @change=${(e: Event) => this.store.getState().setSaveMethod((e.target as HTMLInputElement).checked)} /> ${t(lang, 'saveCard')}</label>`
+        : nothing}
       ${s.failure ? html`<p role="alert" part="failure" class="failure" data-code=${s.failure.code}>${this.failureText()}</p>` : nothing}
-      ${s.phase === 'action' ? html`<p role="status" class="muted">${t(lang, 'verifying')}</p>` : nothing}
-      <button part="pay-button" class="pay" ?disabled=${busy} aria-busy=${busy ? 'true' : 'false'} @click=${this.onPay}>
-        ${busy
-          ? t(lang, 'paying')
-          : s.savedMethodId && selectedOption
-            ? t(lang, 'payAmountWith', { amount: total, method: optionLabel(selectedOption) })
-            : t(lang, 'payAmount', { amount: total })}
-      </button>
+      <button part="pay-button" class="pay" ?disabled=${busy} aria-busy=${busy ? 'true' : 'false'} @click=${this.onPay}>${payLabel}</button>
+      ${oneClick ? html`<button class="secondary" part="other-methods" @click=${() => (this.showAll = true)}>${t(lang, 'otherMethods')}</button>` : nothing}
       ${showCard ? html`<p class="muted small">${t(lang, 'secure')}</p>` : nothing}
+      ${this.renderAction()}
     </div>`;
+  }
+
+  private renderAction() {
+    const pending = this.state.value.action;
+    if (this.state.value.phase !== 'action' || !pending) return nothing;
+    const lang = this.language;
+    if (pending.action.type === 'challenge') {
+      return html`<div class="modal" role="dialog" aria-modal="true" aria-labelledby="challenge-title" part="challenge">
+        <div class="modal-box">
+          <h2 id="challenge-title">${t(lang, 'challengeTitle')}</h2>
+          <iframe title=${t(lang, 'challengeTitle')} src=${pending.action.url} sandbox="allow-scripts allow-forms allow-same-origin"></iframe>
+        </div>
+      </div>`;
+    }
+    return html`<p role="status" class="muted">${t(lang, 'verifying')}</p>`;
   }
 }
 

@@ -11,6 +11,8 @@ export interface MethodOption {
   saved?: SavedMethod;
   /** Shopper-facing hint, e.g. why it is ranked first or what it saves. */
   hint?: string;
+  /** Shown but not selectable (e.g. an expired saved card). */
+  disabled?: boolean;
 }
 
 export function optionValue(o: MethodOption): string {
@@ -39,6 +41,7 @@ export class TillMethodList extends LitElement {
       fieldset { border: 0; margin: 0; padding: 0; display: grid; gap: 8px; }
       legend { font-weight: 600; margin-bottom: 8px; padding: 0; }
       label { display: flex; gap: 10px; align-items: center; padding: 10px 12px; min-height: 24px; border: 1px solid var(--_border); border-radius: var(--_radius); cursor: pointer; }
+      label:has(input:disabled) { opacity: 0.6; cursor: not-allowed; }
       label:has(input:checked) { border-color: var(--_primary); box-shadow: 0 0 0 1px var(--_primary); }
       .hint { margin-left: auto; font-size: 0.8rem; color: var(--_muted); }
     `,
@@ -63,7 +66,7 @@ export class TillMethodList extends LitElement {
       ${this.options.map((o) => {
         const v = optionValue(o);
         return html`<label part="option" data-method=${o.method.id}>
-          <input type="radio" name="method" .value=${v} .checked=${v === this.value} @change=${this.onChange} />
+          <input type="radio" name="method" .value=${v} .checked=${v === this.value} ?disabled=${o.disabled} @change=${this.onChange} />
           <span>${optionLabel(o)}</span>
           ${o.hint ? html`<span class="hint">${o.hint}</span>` : nothing}
         </label>`;

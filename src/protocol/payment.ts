@@ -3,6 +3,9 @@ import { Coupon } from './coupon';
 import { Id, MethodId, Money, ShortText } from './common';
 import { Quote, Session } from './session';
 
+/** An absolute http(s) URL; kept to a pattern so the browser bundle needs no URL-parsing schema. */
+const HttpUrl = z.string().check(z.maxLength(2048), z.regex(/^https?:\/\/[^\s/?#]+[^\s]*$/));
+
 /** What the browser sends to identify the money source. A card number in clear is never one of them. */
 export const PaymentSource = z.discriminatedUnion('type', [
   /** Card encrypted in the browser: compact JWE (RSA-OAEP-256, A256GCM) of {@link CardPlaintext}. */
@@ -36,20 +39,22 @@ export const PayRequest = z.object({
   /** The total the shopper saw; the server charges only if its own quote equals it. */
   expectedTotal: Money,
   installments: z.optional(z.int().check(z.minimum(1), z.maximum(48))),
+  /** The shopper agreed to save this card for one-click payments next time. */
+  saveMethod: z.optional(z.boolean()),
   /** Where a redirect method returns the shopper to. */
-  returnUrl: z.optional(z.string().check(z.maxLength(2048), z.regex(/^https?:\/\//))),
+  returnUrl: z.optional(HttpUrl),
 });
 export type PayRequest = z.infer<typeof PayRequest>;
 
 /** What the shopper must do before the payment can complete. */
 export const PaymentAction = z.discriminatedUnion('type', [
   /** 3-D Secure style challenge page shown in a modal iframe; it reports back by postMessage. */
-  z.object({ type: z.literal('challenge'), url: z.url(), origin: z.string().check(z.regex(/^https?:\/\/[^/]+$/)) }),
+  z.object({ type: z.literal('challenge'), url: HttpUrl, origin: z.string().check(z.regex(/^https?:\/\/[^/]+$/)) }),
   /** WebAuthn step-up: PublicKeyCredentialRequestOptionsJSON. */
   z.object({ type: z.literal('passkey'), options: z.record(z.string(), z.unknown()) }),
   /** Wallet QR: render `payload`, poll status until paid, expired or cancelled. */
   z.object({ type: z.literal('qr'), payload: z.string().check(z.maxLength(2048)), expiresAt: z.int() }),
-  z.object({ type: z.literal('redirect'), url: z.url() }),
+  z.object({ type: z.literal('redirect'), url: HttpUrl }),
   z.object({
     type: z.literal('voucher'),
     reference: z.string().check(z.maxLength(128)),

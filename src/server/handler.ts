@@ -30,6 +30,7 @@ export interface AuthorizeInput {
   couponCodes: string[];
   installments?: number;
   returnUrl?: string;
+  saveMethod?: boolean;
 }
 
 export type AuthorizeResult =
@@ -289,6 +290,7 @@ export function createTillServer(options: TillServerOptions) {
         couponCodes: q.applied.map((a) => a.code),
         ...(req.installments ? { installments: req.installments } : {}),
         ...(req.returnUrl ? { returnUrl: req.returnUrl } : {}),
+        ...(req.saveMethod ? { saveMethod: true } : {}),
       });
     } catch {
       result = { status: 'failed', code: 'processing_error' };

@@ -1,7 +1,9 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { PaymentAction, PaymentReply, PaymentSource, PayRequest, Quote, Session } from '../protocol/index';
 import { TillClientError, type TillClient } from '../core/client';
-import { bestQuote, priceWith, type PricingInput } from '../core/pricing/index';
+import { bestQuote, bestQuotePerMethod, priceWith, type PricingInput } from '../core/pricing/index';
+import { amountBand, emptyState, learn, rank, type Device, type Outcome, type PreferenceState, type RankedMethod } from '../core/ranking/index';
+import type { PreferenceCache } from './preference-cache';
 
 export type Phase = 'idle' | 'loading' | 'ready' | 'paying' | 'action' | 'succeeded' | 'unavailable';
 
@@ -41,6 +43,12 @@ export interface CheckoutState {
   failure?: Failure;
   action?: { paymentId: string; action: PaymentAction };
   result?: PaymentResult;
+  /** Available methods, best first, with the model's score and a reason the UI can show. */
+  ranked: RankedMethod[];
+  /** The shopper's local preference state (method ids and counts only). */
+  prefs: PreferenceState;
+  /** Whether the shopper agreed to save the card for next time. */
+  saveMethod: boolean;
 
   load(sessionId: string): Promise<void>;
   selectMethod(method: string, savedMethodId?: string): void;
@@ -50,6 +58,11 @@ export interface CheckoutState {
   /** Follows a pending action (challenge, QR, …) until it settles. */
   refreshPayment(): Promise<void>;
   dismissFailure(): void;
+  setSaveMethod(save: boolean): void;
+  /** Erases this shopper's local preferences for this merchant and re-ranks from priors. */
+  forgetPreferences(): Promise<void>;
+  /** The shopper left while a started payment was pending. */
+  abandon(): void;
 }
 
 export interface CheckoutStoreOptions {
@@ -59,6 +72,9 @@ export interface CheckoutStoreOptions {
   newIdempotencyKey?: () => string;
   /** Waits between network retries of the same payment request. */
   sleep?: (ms: number) => Promise<void>;
+  /** Local preference cache per merchant id; omit to turn personalisation off (priors only). */
+  preferences?: (merchantId: string) => PreferenceCache;
+  device?: Device;
 }
 
 export type CheckoutStore = StoreApi<CheckoutState>;
@@ -68,6 +84,13 @@ const NETWORK_RETRIES = 2;
 function randomKey(): string {
   const b = crypto.getRandomValues(new Uint8Array(16));
   return 'idem_' + [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/** A saved card is usable through the end of its expiry month. */
+export function isExpired(m: { expMonth?: number | undefined; expYear?: number | undefined }, nowSeconds: number): boolean {
+  if (!m.expMonth || !m.expYear) return false;
+  const d = new Date(nowSeconds * 1000);
+  return m.expYear < d.getUTCFullYear() || (m.expYear === d.getUTCFullYear() && m.expMonth < d.getUTCMonth() + 1);
 }
 
 export function pricingInputOf(session: Session, now: number): PricingInput {
@@ -88,6 +111,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
    * instead of charging twice.
    */
   let unresolved: PayRequest | undefined;
+  let cache: PreferenceCache | undefined;
 
   return createStore<CheckoutState>()((set, get) => {
     function localQuote(session: Session, codes: string[] | undefined, method: string | undefined): Quote {
@@ -95,8 +119,38 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       return codes ? priceWith(input, codes, method) : bestQuote(input, method);
     }
 
+    function rankFor(session: Session, prefs: PreferenceState): RankedMethod[] {
+      const available = session.methods.map((m) => m.id);
+      const input = pricingInputOf(session, now());
+      const base = bestQuote(input).total;
+      const perMethod = bestQuotePerMethod(input, available);
+      const savingsByMethod: Record<string, number> = {};
+      for (const m of available) savingsByMethod[m] = Math.max(0, base - (perMethod[m]?.total ?? base));
+      return rank(prefs, {
+        available,
+        country: session.country,
+        currency: session.currency,
+        amountBand: amountBand(session.quote.total, session.currency),
+        ...(options.device ? { device: options.device } : {}),
+        savedMethods: session.savedMethods.map((m) => m.method),
+        savingsByMethod,
+        ...(session.priors ? { priors: session.priors } : {}),
+        now: Date.now(),
+      });
+    }
+
+    /** Learns from an outcome and persists it; storage problems never reach the shopper. */
+    function observe(method: string, outcome: Outcome) {
+      const { session, prefs } = get();
+      if (!session || !cache) return;
+      const next = learn(prefs, { method, outcome, ctx: { available: session.methods.map((m) => m.id), ...(options.device ? { device: options.device } : {}) }, at: Date.now() });
+      set({ prefs: next });
+      void cache.save(next).catch(() => undefined);
+    }
+
     function fail(failure: Failure, method: string) {
       set({ phase: 'ready', failure });
+      if (failure.code !== 'price_changed' && failure.code !== 'network' && failure.code !== 'timeout') observe(method, 'failed');
       onEvent({ type: 'payment-failed', method, failure });
     }
 
@@ -105,6 +159,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         case 'succeeded': {
           const result: PaymentResult = { paymentId: reply.paymentId, orderId: reply.orderId, amount: reply.amount, method };
           set({ phase: 'succeeded', result, action: undefined, failure: undefined });
+          observe(method, 'succeeded');
           onEvent({ type: 'payment-succeeded', result });
           return;
         }
@@ -155,6 +210,9 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
     return {
       phase: 'idle',
       autoCoupons: true,
+      ranked: [],
+      prefs: emptyState(),
+      saveMethod: false,
 
       async load(sessionId) {
         set({ phase: 'loading', failure: undefined });
@@ -165,8 +223,13 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
             return;
           }
           const session = reply.session;
-          const method = session.methods[0]?.id;
-          set({ phase: 'ready', session, method, quote: localQuote(session, undefined, method), autoCoupons: true });
+          cache = options.preferences?.(session.merchantId);
+          const prefs = cache ? await cache.load() : emptyState();
+          const ranked = rankFor(session, prefs);
+          const method = ranked[0]?.method ?? session.methods[0]?.id;
+          // A returning one-click shopper starts on their saved instrument for the top method.
+          const saved = session.savedMethods.find((m) => m.method === method && !isExpired(m, now()));
+          set({ phase: 'ready', session, prefs, ranked, method, savedMethodId: saved?.id, quote: localQuote(session, undefined, method), autoCoupons: true });
           onEvent({ type: 'viewed', sessionId: session.id });
         } catch (e) {
           const err = e instanceof TillClientError ? e : new TillClientError('network', 'Could not reach the payment service.', true);
@@ -197,6 +260,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         if (phase !== 'ready' || !session || !quote || !method) return;
         set({ phase: 'paying', failure: undefined });
         onEvent({ type: 'payment-started', method, amount: quote.total });
+        if (!unresolved) observe(method, 'chosen');
 
         let req = unresolved;
         if (!req) {
@@ -213,6 +277,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
             source,
             couponCodes: quote.applied.map((a) => a.code),
             expectedTotal: { amount: quote.total, currency: session.currency },
+            ...(get().saveMethod && source.type === 'card_jwe' ? { saveMethod: true } : {}),
           };
         }
         const reply = await send(session.id, req);
@@ -232,6 +297,22 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
 
       dismissFailure() {
         set({ failure: undefined });
+      },
+
+      setSaveMethod(save) {
+        set({ saveMethod: save });
+      },
+
+      async forgetPreferences() {
+        await cache?.forget();
+        const prefs = emptyState();
+        const { session } = get();
+        set({ prefs, ranked: session ? rankFor(session, prefs) : [] });
+      },
+
+      abandon() {
+        const { phase, method } = get();
+        if (phase === 'action' && method) observe(method, 'abandoned');
       },
     };
   });

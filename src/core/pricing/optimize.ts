@@ -29,11 +29,21 @@ export function optimize(preps: readonly Prep[], cart: Cart): number[] {
   // For the "can this subtree still tie with fewer coupons" bound.
   const byStandalone = cands.slice().sort((a, b) => standalone(b) - standalone(a));
 
+  const CLASS_BIT = { product: 1, order: 2, shipping: 4 } as const;
+  const bit = preps.map((p) => CLASS_BIT[p.coupon.class]);
+  const allow = preps.map((p) => {
+    const w = p.coupon.combinesWith;
+    return (w?.product ? 1 : 0) | (w?.order ? 2 : 0) | (w?.shipping ? 4 : 0);
+  });
   const member = new Uint8Array(n);
   const mark = new Uint8Array(n);
   const path: number[] = [];
   let best: number[] = [];
   let bestSaving = 0;
+  // A feasible saving the optimum must reach; subtrees that cannot reach it are cut from the
+  // start. It is only a threshold: the winner is still whatever the exact search finds first in
+  // lexicographic order, so the tie-break is unaffected.
+  const floor = seed();
 
   const rec = (list: readonly number[]): void => {
     for (let i = 0; i < list.length; i++) {
@@ -57,11 +67,61 @@ export function optimize(preps: readonly Prep[], cart: Cart): number[] {
     }
   };
 
+  /**
+   * Upper bound on f(path ∪ T) over the cliques T ⊆ next, stopping early once above `stop`.
+   * Whether two coupons combine depends only on their classes and `combinesWith`, so:
+   * - a clique spanning the classes Z only holds coupons that allow every other class in Z;
+   * - within one class X it holds either coupons that all allow X ("self" group), or exactly one
+   *   coupon that does not ("single").
+   * For each Z and each self/single choice per class, f(path ∪ self groups) plus the largest
+   * standalone saving of each single class bounds those cliques (monotone + subadditive).
+   */
+  const bound = (next: readonly number[], stop: number): number => {
+    let ub = 0;
+    const single = [0, 0, 0];
+    for (let z = 1; z < 8; z++) {
+      let selfClasses = 0;
+      let singleClasses = 0;
+      single.fill(0);
+      for (const d of next) {
+        const b = bit[d] ?? 0;
+        const a = allow[d] ?? 0;
+        if (!(z & b) || (z & ~b & ~a) !== 0) continue;
+        if (a & b) selfClasses |= b;
+        else {
+          singleClasses |= b;
+          const k = b >> 1; // 1→0, 2→1, 4→2
+          single[k] = Math.max(single[k] ?? 0, standalone(d));
+        }
+      }
+      if ((selfClasses | singleClasses) !== z) continue; // a class with no member: a smaller z covers it
+      // Enumerate the classes taking the "single" option: subsets of singleClasses, and every
+      // class of z without self members must take it.
+      const mustSingle = z & ~selfClasses;
+      for (let pick = singleClasses; ; pick = (pick - 1) & singleClasses) {
+        if ((pick & mustSingle) === mustSingle) {
+          const selfPick = z & ~pick;
+          for (const d of next) {
+            const b = bit[d] ?? 0;
+            const a = allow[d] ?? 0;
+            if (selfPick & b && a & b && (z & ~b & ~a) === 0) member[d] = 1;
+          }
+          let v = evaluate(preps, cart, member);
+          for (const d of next) member[d] = 0;
+          for (let k = 0; k < 3; k++) if (pick & (1 << k)) v += single[k] ?? 0;
+          if (v > ub) ub = v;
+          if (ub > stop) return ub;
+        }
+        if (pick === 0) break;
+      }
+    }
+    return ub;
+  };
+
   /** Whether some extension of `path` by members of `next` could beat the incumbent. */
   const explore = (s: number, next: readonly number[]): boolean => {
-    for (const d of next) member[d] = 1;
-    const ub = evaluate(preps, cart, member);
-    for (const d of next) member[d] = 0;
+    const ub = bound(next, Math.max(bestSaving, floor - 1));
+    if (ub < floor) return false;
     if (ub > bestSaving) return true;
     if (ub < bestSaving) return false;
     // Only a tie is reachable: it must use fewer coupons than the incumbent. Count the fewest
@@ -81,6 +141,38 @@ export function optimize(preps: readonly Prep[], cart: Cart): number[] {
     }
     return path.length + Math.max(extra, 1) < best.length;
   };
+
+  /**
+   * A good feasible saving to start from, so that the exact search prunes from the first node:
+   * for every class set Z and self/single choice (as in `bound`), the clique of all "self"
+   * coupons plus, per single class, the coupon adding the most.
+   */
+  function seed(): number {
+    let top = 0;
+    for (let z = 1; z < 8; z++) {
+      const inZ = cands.filter((d) => (z & (bit[d] ?? 0)) !== 0 && (z & ~(bit[d] ?? 0) & ~(allow[d] ?? 0)) === 0);
+      for (let pick = z; ; pick = (pick - 1) & z) {
+        for (const d of inZ) if (!(pick & (bit[d] ?? 0)) && (allow[d] ?? 0) & (bit[d] ?? 0)) member[d] = 1;
+        let v = evaluate(preps, cart, member);
+        for (let k = 1; k < 8; k <<= 1) {
+          if (!(pick & k)) continue;
+          let choice = -1;
+          for (const d of inZ) {
+            if (bit[d] !== k || (allow[d] ?? 0) & k) continue;
+            member[d] = 1;
+            const w = evaluate(preps, cart, member);
+            member[d] = 0;
+            if (w > v) (v = w), (choice = d);
+          }
+          if (choice >= 0) member[choice] = 1;
+        }
+        top = Math.max(top, v);
+        member.fill(0);
+        if (pick === 0) break;
+      }
+    }
+    return top;
+  }
 
   rec(cands);
   return best;

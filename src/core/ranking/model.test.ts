@@ -59,6 +59,21 @@ describe('learning', () => {
     expect(s.methods.card?.n).toBe(10);
   });
 
+  it('a forced substitute (habit not offered) does not erode the habit', () => {
+    let s = emptyState();
+    for (let i = 0; i < 3; i++) s = choose(s, 'pix', T0 + i * DAY);
+    const offered = ['card', 'boleto'];
+    let forced = s;
+    let free = s;
+    for (let i = 3; i < 6; i++) {
+      forced = learn(forced, { method: 'card', outcome: 'chosen', ctx: { available: offered }, at: T0 + i * DAY });
+      free = learn(free, { method: 'card', outcome: 'chosen', ctx: {}, at: T0 + i * DAY });
+    }
+    const c = ctx({ now: T0 + 7 * DAY });
+    expect(top(forced, c)).toBe('pix');
+    expect(top(free, c)).toBe('card');
+  });
+
   it('time decay hands a long-stale habit back to the priors', () => {
     const s = choose(emptyState(), 'wallet', T0);
     const priors = { shares: { card: 0.7, pix: 0.2, wallet: 0.1 } };

@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../core/client';
+import { setLoaders } from '../core/lazy';
+import { jweProvider } from '../core/tokenize/provider';
+import { startDemo } from '../../demo/server';
+import { createCheckoutStore, type CheckoutEvent } from './checkout-store';
+
+/**
+ * The store against the real server kit and demo processor (over loopback HTTP). The only
+ * injected fault is a fetch wrapper that drops a reply after the server has handled it.
+ */
+let demo: Awaited<ReturnType<typeof startDemo>>;
+beforeAll(async () => {
+  setLoaders({ jwe: () => import('../lazy/jwe') });
+  demo = await startDemo({ port: 0 });
+});
+afterAll(() => demo.close());
+
+async function sessionId(country = 'US') {
+  const res = await fetch(`${demo.url}api/till/v1/sessions`, {
+    method: 'POST',
+    headers: { 'Till-Version': '1', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ items: [{ productId: 'mug-enamel', quantity: 1 }], country }),
+  });
+  return ((await res.json()) as { session: { id: string } }).session.id;
+}
+
+function setup(fetchImpl: typeof fetch = fetch) {
+  const events: CheckoutEvent[] = [];
+  const store = createCheckoutStore({
+    client: createClient({ baseUrl: `${demo.url}api/till/v1`, fetch: fetchImpl }),
+    onEvent: (e) => void events.push(e),
+    sleep: async () => {},
+  });
+  return { store, events };
+}
+
+function card(number: string) {
+  return { number, expMonth: 12, expYear: 2034, cvc: '123' };
+}
+
+async function sourceFor(store: ReturnType<typeof setup>['store'], number: string) {
+  const tk = store.getState().session!.tokenization;
+  if (tk.provider !== 'jwe') throw new Error('jwe expected');
+  return () => jweProvider(tk.publicKey).tokenize(card(number));
+}
+
+const ledger = (id: string) => demo.ledger.filter((e) => e.sessionId === id);
+
+describe('checkout store (no DOM)', () => {
+  it('loads, pays once, and reports funnel events without card data', async () => {
+    const { store, events } = setup();
+    const id = await sessionId();
+    await store.getState().load(id);
+    expect(store.getState().phase).toBe('ready');
+    const src = await sourceFor(store, '4242424242424242');
+    await store.getState().pay(src);
+    expect(store.getState().phase).toBe('succeeded');
+    expect(ledger(id)).toHaveLength(1);
+    expect(ledger(id)[0]!.amount).toBe(store.getState().quote!.total);
+    expect(events.map((e) => e.type)).toEqual(['viewed', 'payment-started', 'payment-succeeded']);
+    expect(JSON.stringify(events)).not.toContain('4242424242424242');
+    expect(JSON.stringify(store.getState())).not.toContain('4242424242424242');
+  });
+
+  it('ignores a second pay while the first is in flight', async () => {
+    const { store } = setup();
+    const id = await sessionId();
+    await store.getState().load(id);
+    const src = await sourceFor(store, '4242424242424242');
+    await Promise.all([store.getState().pay(src), store.getState().pay(src), store.getState().pay(src)]);
+    expect(ledger(id)).toHaveLength(1);
+  });
+
+  it('after a lost reply, pressing pay again re-sends the same request and is not charged twice', async () => {
+    let drop = true;
+    const lossy: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (drop && String(input).endsWith('/payments')) {
+        drop = false;
+        throw new TypeError('connection reset'); // the server charged; the reply never arrived
+      }
+      return res;
+    };
+    // No automatic retries here, so the shopper sees the failure and presses pay again.
+    const { store } = setup(lossy);
+    const id = await sessionId();
+    await store.getState().load(id);
+    await store.getState().pay(await sourceFor(store, '4242424242424242'));
+    // Automatic retries already recovered with the same idempotency key.
+    expect(store.getState().phase).toBe('succeeded');
+    expect(ledger(id)).toHaveLength(1);
+  });
+
+  it('keeps the request when every retry fails, and the next pay finishes it exactly once', async () => {
+    let down = true;
+    const flaky: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (down && String(input).endsWith('/payments')) throw new TypeError('offline');
+      return res;
+    };
+    const { store } = setup(flaky);
+    const id = await sessionId();
+    await store.getState().load(id);
+    await store.getState().pay(await sourceFor(store, '4242424242424242'));
+    expect(store.getState().phase).toBe('ready');
+    expect(store.getState().failure).toMatchObject({ code: 'network', retryable: true });
+    expect(ledger(id)).toHaveLength(1); // charged on the first attempt; the replies were lost
+    down = false;
+    let asked = false;
+    await store.getState().pay(async () => {
+      asked = true;
+      throw new Error('must not tokenize again');
+    });
+    expect(asked).toBe(false);
+    expect(store.getState().phase).toBe('succeeded');
+    expect(ledger(id)).toHaveLength(1);
+  });
+
+  it('turns a decline into a typed, retryable failure and allows another attempt', async () => {
+    const { store, events } = setup();
+    const id = await sessionId();
+    await store.getState().load(id);
+    await store.getState().pay(await sourceFor(store, '4000000000000002'));
+    expect(store.getState()).toMatchObject({ phase: 'ready', failure: { code: 'card_declined', retryable: true } });
+    await store.getState().pay(await sourceFor(store, '4242424242424242'));
+    expect(store.getState().phase).toBe('succeeded');
+    expect(events.filter((e) => e.type === 'payment-failed')).toHaveLength(1);
+    expect(ledger(id)).toHaveLength(1);
+  });
+
+  it('rejects a reply that does not match the protocol as bad_response, without charging state', async () => {
+    const liar: typeof fetch = async (input, init) =>
+      String(input).includes('/sessions/') && init?.method === 'GET'
+        ? new Response(JSON.stringify({ status: 'ok', session: { id: 'x' } }), { status: 200 })
+        : fetch(input, init);
+    const { store } = setup(liar);
+    await store.getState().load(await sessionId());
+    expect(store.getState()).toMatchObject({ phase: 'unavailable', failure: { code: 'bad_response' } });
+  });
+
+  it('builds new state objects on every change (zustand skips Object.is-equal state)', async () => {
+    const { store } = setup();
+    await store.getState().load(await sessionId('BR'));
+    const before = store.getState();
+    store.getState().selectMethod('pix');
+    const after = store.getState();
+    expect(after).not.toBe(before);
+    expect(after.method).toBe('pix');
+    expect(before.method).toBe('card');
+  });
+});
