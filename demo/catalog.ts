@@ -51,7 +51,7 @@ export function demoCoupons(currency: string): Coupon[] {
   const minOrder = (SHIPPING[currency] ?? 500) * 8;
   return [
     { code: 'WELCOME10', label: '10% off your order', class: 'order', kind: { type: 'percentage', bps: 1000 }, combinesWith: { shipping: true, product: true } },
-    { code: 'SAVEFIXED', label: 'Fixed discount on orders over the minimum', class: 'order', kind: { type: 'fixed', amount: tenOff }, conditions: { minSubtotal: minOrder }, combinesWith: { shipping: true } },
+    { code: 'SAVEFIXED', label: 'Fixed discount on orders over the minimum', class: 'order', kind: { type: 'fixed', amount: tenOff }, conditions: { minSubtotal: minOrder }, combinesWith: { shipping: true, order: true } },
     { code: 'FREESHIP', label: 'Free shipping', class: 'shipping', kind: { type: 'free_shipping' }, combinesWith: { order: true, product: true } },
     { code: 'PIX5', label: '5% off with PIX', class: 'order', kind: { type: 'percentage', bps: 500 }, conditions: { methods: ['pix'] }, combinesWith: { order: true, shipping: true } },
   ];

@@ -55,39 +55,21 @@ const get = (m: Counts | undefined, k: string): number => m?.get(k) ?? 0;
 
 /** Segment shares smoothed towards the region's: how a merchant would send "shoppers like this one". */
 const SEGMENT_SMOOTHING = 20;
-/** Transition rows (method after method, per region) are smoothed towards the region's shares by as many pseudo-checkouts. */
-const TRANSITION_SMOOTHING = 20;
-/** Population counts fade with this half-life (seconds), so adoption trends show in the priors; env override for experiments. */
-const POP_HALF_LIFE_S = Number(process.env.POP_HALF_LIFE_DAYS ?? 0) * 86400;
 
 class Population {
   global: Counts = new Map();
   region = new Map<string, Counts>();
   segment = new Map<string, Counts>();
-  /** region → previous method → next method counts, from consecutive checkouts of the same shopper. */
-  transition = new Map<string, Map<string, Counts>>();
-  private last = new Map<string, string>();
   private pending: ReplayRow[] = [];
   private pendingT = -Infinity;
-  private t0 = NaN;
 
   /** Events are applied only once time has moved past them, so same-second events never leak. */
   advanceTo(t: number): void {
     if (t <= this.pendingT) return;
     for (const r of this.pending) {
-      if (Number.isNaN(this.t0)) this.t0 = r.t;
-      // Exponential recency: a later event weighs more (ratios only, so the scale cancels).
-      const w = POP_HALF_LIFE_S > 0 ? 2 ** ((r.t - this.t0) / POP_HALF_LIFE_S) : 1;
-      inc(this.global, r.method, w);
-      inc(this.map(this.region, r.region), r.method, w);
-      inc(this.map(this.segment, segmentKey(r)), r.method, w);
-      const prev = this.last.get(r.shopper);
-      if (prev !== undefined) {
-        let rows = this.transition.get(r.region);
-        if (!rows) this.transition.set(r.region, (rows = new Map()));
-        inc(this.map(rows, prev), r.method, w);
-      }
-      this.last.set(r.shopper, r.method);
+      inc(this.global, r.method);
+      inc(this.map(this.region, r.region), r.method);
+      inc(this.map(this.segment, segmentKey(r)), r.method);
     }
     this.pending = [];
     this.pendingT = t;
@@ -111,21 +93,11 @@ class Population {
     }
     if (regTotal === 0) return undefined;
     const shares: Record<string, number> = {};
-    const regShares: Record<string, number> = {};
     for (const m of r.available) {
-      const regShare = (regShares[m] = get(reg, m) / regTotal);
+      const regShare = get(reg, m) / regTotal;
       shares[m] = (get(seg, m) + SEGMENT_SMOOTHING * regShare) / (segTotal + SEGMENT_SMOOTHING);
     }
-    // "What do shoppers who paid with X last time pay with next", over the offered methods.
-    const transitions: Record<string, Record<string, number>> = {};
-    for (const [prev, row] of this.transition.get(r.region) ?? []) {
-      let total = 0;
-      for (const m of r.available) total += get(row, m);
-      const out: Record<string, number> = {};
-      for (const m of r.available) out[m] = (get(row, m) + TRANSITION_SMOOTHING * (regShares[m] ?? 0)) / (total + TRANSITION_SMOOTHING);
-      transitions[prev] = out;
-    }
-    return process.env.NO_TRANSITIONS ? { shares } : { shares, transitions };
+    return { shares };
   }
 }
 
@@ -185,7 +157,6 @@ export function evaluate(
       region_popularity: [...r.available].sort(byPopularity),
       global_popularity: [...r.available].sort((a, b) => get(pop.global, b) - get(pop.global, a)),
     };
-    if (process.env.DUMP && past.length) console.error([r.shopper, r.t, r.method, r.region, r.device, ctx.amountBand, r.available.join('|'), past.join('|'), orders.model.join('|'), orders.last_used[0]].join(','));
     for (const s of scored(r) ? METHODS : []) {
       const pos = orders[s].indexOf(r.method);
       const rr = pos < 0 ? 0 : 1 / (pos + 1);

@@ -2,6 +2,7 @@
  * Script-tag entry (dist/till.js, IIFE): registers every element and sets `window.Till`.
  * Pay-time code (jose for JWE) is fetched as ES chunks from beside this script.
  */
+import { config } from 'zod/mini';
 import { registerElements } from '../components/index';
 import { createClient } from './core/client';
 import { setLoaders } from './core/lazy';
@@ -12,6 +13,8 @@ const script = document.currentScript as HTMLScriptElement | null;
 const base = new URL('.', script?.src || document.baseURI).href;
 const chunk = (name: string) => import(/* @vite-ignore */ new URL(name, base).href);
 
+// This bundle's private zod: never probe `new Function` (strict CSP pages report that as a violation).
+config({ jitless: true });
 setLoaders({ jwe: () => chunk('till-jwe.js') });
 registerElements();
 

@@ -5,7 +5,7 @@
 import { registerElements } from '../components/index';
 import { setLoaders } from './core/lazy';
 
-export { TillCardForm, TillCheckout, TillMethodList, TillOrderSummary } from '../components/index';
+export { TillCardForm, TillCheckout, TillCoupons, TillMethodList, TillOrderSummary } from '../components/index';
 export { registerMessages, type Messages } from '../components/i18n/messages';
 export { createClient, TillClientError, type TillClient, type ClientOptions } from './core/client';
 export { createCheckoutStore, type CheckoutStore, type CheckoutState, type CheckoutEvent, type Failure, type PaymentResult } from './store/checkout-store';

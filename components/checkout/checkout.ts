@@ -219,8 +219,8 @@ export class TillCheckout extends LitElement {
   private failureText(): string {
     const { failure, quote } = this.state.value;
     if (!failure) return '';
-    const key = `fail.${failure.code}`;
-    if (!hasMessage(key)) return failure.message;
+    const key = `fail.${failure.code}` as const;
+    if (!hasMessage(this.language, key)) return failure.message;
     return t(this.language, key, quote ? { amount: formatMoney({ amount: quote.total, currency: quote.currency }, this.language) } : {});
   }
 
@@ -260,6 +260,10 @@ export class TillCheckout extends LitElement {
         : t(lang, 'payAmount', { amount: total });
     return html`<div part="base" class="base" ?data-one-click=${!!oneClick}>
       <till-order-summary .locale=${lang} .lines=${s.session.lines} .quote=${s.quote}></till-order-summary>
+      <till-coupons .locale=${lang} .quote=${s.quote} .result=${s.codeResult} ?disabled=${busy}
+        .labels=${Object.fromEntries(s.session.coupons.map((c) => [c.code, c.label]))}
+        @till-coupon-apply=${(e: CustomEvent<{ code: string }>) => void this.store.getState().applyCode(e.detail.code)}
+        @till-coupon-remove=${(e: CustomEvent<{ code: string }>) => this.store.getState().removeCode(e.detail.code)}></till-coupons>
       ${oneClick
         ? nothing
         : html`<till-method-list .locale=${lang} .options=${options} .value=${selected} ?disabled=${busy} @change=${this.onMethodChange}></till-method-list>`}

@@ -1,6 +1,7 @@
 /**
- * Shopper-facing strings. English ships in the script tag; failure messages are keyed by the
- * protocol's typed codes so a decline reads the same in every backend.
+ * Shopper-facing strings. English ships in the script tag. Failure texts come from the server's
+ * shopper-safe `message` (or the store, for network problems); a locale may override any of them
+ * with a `fail.<code>` key, since codes are typed by the protocol.
  */
 const en = {
   loading: 'Loading checkout…',
@@ -26,6 +27,22 @@ const en = {
   orderRef: 'Order {id}',
   paidAmount: 'Paid {amount}',
   verifying: 'Verify this payment with your bank',
+  coupons: 'Discounts',
+  couponCode: 'Discount code',
+  apply: 'Apply',
+  remove: 'Remove {code}',
+  codeApplied: '{code} applied',
+  'why.code.unknown_code': '{code} is not a valid code.',
+  'why.code.expired': '{code} has expired.',
+  'why.code.not_started': '{code} is not active yet.',
+  'why.code.min_subtotal_not_met': 'Your order does not reach the minimum for {code}.',
+  'why.code.no_eligible_items': 'Nothing in your cart qualifies for {code}.',
+  'why.code.method_not_eligible': '{code} only applies with another payment method.',
+  'why.code.first_order_only': '{code} is for first orders only.',
+  'why.code.does_not_combine': '{code} does not combine with the discounts already applied.',
+  'why.code.no_saving': '{code} would not lower your total.',
+  'why.code.not_best': 'A better combination of discounts is already applied.',
+  'why.code.network': 'We could not check {code}. Try again.',
   challengeTitle: 'Verify your payment',
   cancel: 'Cancel',
   otherMethods: 'Other ways to pay',
@@ -45,17 +62,10 @@ const en = {
   'err.expiry.invalid': 'Enter a valid expiry date (MM / YY).',
   'err.expiry.expired': 'This card has expired.',
   'err.cvc.invalid': 'Enter the {n}-digit security code.',
-  'fail.card_declined': 'Your card was declined. Try another card or payment method.',
-  'fail.insufficient_funds': 'Your card has insufficient funds. Try another card or payment method.',
-  'fail.invalid_card': 'The card number is not valid. Check it and try again.',
-  'fail.expired_card': 'This card has expired. Use another card.',
-  'fail.incorrect_cvc': 'The security code is incorrect.',
   'fail.price_changed': 'The total has changed to {amount}. Check it and pay again to confirm.',
-  'fail.network': 'We lost the connection before hearing back. Press pay again to check and finish; you will not be charged twice.',
-  'fail.timeout': 'The payment service did not answer in time. Press pay again to check and finish; you will not be charged twice.',
 } as const;
 
-export type MessageKey = keyof typeof en;
+export type MessageKey = keyof typeof en | `fail.${string}`;
 export type Messages = Record<MessageKey, string>;
 
 const catalogs: Record<string, Partial<Messages>> = { en };
@@ -65,12 +75,14 @@ export function registerMessages(locale: string, messages: Partial<Messages>): v
   catalogs[locale] = { ...catalogs[locale], ...messages };
 }
 
-export function hasMessage(key: string): key is MessageKey {
-  return key in en;
+/** Whether the locale (or its language) has a text for the key. */
+export function hasMessage(locale: string, key: MessageKey): boolean {
+  const lang = locale.split('-')[0] ?? 'en';
+  return key in en || !!catalogs[locale]?.[key] || !!catalogs[lang]?.[key];
 }
 
 export function t(locale: string, key: MessageKey, params: Record<string, string | number> = {}): string {
   const lang = locale.split('-')[0] ?? 'en';
-  const text = catalogs[locale]?.[key] ?? catalogs[lang]?.[key] ?? en[key];
+  const text = catalogs[locale]?.[key] ?? catalogs[lang]?.[key] ?? (en as Partial<Messages>)[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
 }

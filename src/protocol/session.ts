@@ -65,14 +65,6 @@ export const MethodPriors = z.object({
   shares: z.optional(z.record(MethodId, Share)),
   /** Authorisation success rate per method. */
   successRates: z.optional(z.record(MethodId, Share)),
-  /**
-   * Optional. Per previous method, the share of next checkouts per method among shoppers like this
-   * one ("people who paid with X last time pay with Y next"); the browser picks the row of its cached
-   * last method. Bounded so a session stays small.
-   */
-  transitions: z.optional(
-    z.record(MethodId, z.record(MethodId, Share)).check(z.refine((r) => Object.keys(r).length <= 32, { message: 'too many rows' })),
-  ),
 });
 export type MethodPriors = z.infer<typeof MethodPriors>;
 

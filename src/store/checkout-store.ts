@@ -40,6 +40,8 @@ export interface CheckoutState {
   savedMethodId?: string;
   /** When true, coupons are chosen by the optimizer; a shopper's manual change turns it off. */
   autoCoupons: boolean;
+  /** The last code the shopper typed and why it was not applied, if it was not. */
+  codeResult?: { code: string; applied: boolean; reason?: string };
   failure?: Failure;
   action?: { paymentId: string; action: PaymentAction };
   result?: PaymentResult;
@@ -53,6 +55,9 @@ export interface CheckoutState {
   load(sessionId: string): Promise<void>;
   selectMethod(method: string, savedMethodId?: string): void;
   setCoupons(codes: string[]): void;
+  /** Adds a code the shopper typed; codes the session did not offer are resolved by the server. */
+  applyCode(code: string): Promise<void>;
+  removeCode(code: string): void;
   /** Pays with the selected method. `source` produces the tokenized instrument at pay time. */
   pay(source: () => Promise<PaymentSource>): Promise<void>;
   /** Follows a pending action (challenge, QR, …) until it settles. */
@@ -179,6 +184,33 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       }
     }
 
+    /**
+     * Prices exactly these codes. Codes the session offered are priced here with the same engine
+     * the server runs; a code only the server knows (typed by the shopper) makes the server price.
+     */
+    async function priceCodes(codes: string[], method: string | undefined): Promise<Quote | undefined> {
+      const session = get().session;
+      if (!session) return undefined;
+      if (codes.every((c) => session.coupons.some((k) => k.code === c))) return localQuote(session, codes, method);
+      try {
+        const r = await client.quote(session.id, { couponCodes: codes, ...(method ? { method } : {}) });
+        return r.status === 'ok' ? r.quote : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+
+    function commitQuote(quote: Quote) {
+      set({ quote, autoCoupons: false });
+      onEvent({ type: 'coupons-changed', codes: quote.applied.map((a) => a.code), total: quote.total });
+    }
+
+    async function reprice(codes: string[]) {
+      if (get().phase !== 'ready') return;
+      const q = await priceCodes(codes, get().method);
+      if (q) commitQuote(q);
+    }
+
     async function send(sessionId: string, req: PayRequest): Promise<PaymentReply | undefined> {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -241,17 +273,38 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         const { session, phase, autoCoupons, quote } = get();
         if (!session || (phase !== 'ready' && phase !== 'succeeded')) return;
         if (!session.methods.some((m) => m.id === method)) return;
-        const codes = autoCoupons ? undefined : (quote?.applied.map((a) => a.code) ?? []);
-        set({ method, savedMethodId, failure: undefined, quote: localQuote(session, codes, method) });
+        set({ method, savedMethodId, failure: undefined });
         onEvent({ type: 'method-selected', method });
+        if (autoCoupons) set({ quote: localQuote(session, undefined, method) });
+        else
+          void priceCodes(quote?.applied.map((a) => a.code) ?? [], method).then((q) => {
+            if (q && get().method === method) set({ quote: q });
+          });
       },
 
       setCoupons(codes) {
-        const { session, method, phase } = get();
-        if (!session || phase !== 'ready') return;
-        const quote = localQuote(session, codes, method);
-        set({ autoCoupons: false, quote });
-        onEvent({ type: 'coupons-changed', codes: quote.applied.map((a) => a.code), total: quote.total });
+        void reprice(codes);
+      },
+
+      async applyCode(raw) {
+        const { quote, phase } = get();
+        const code = raw.trim().toUpperCase();
+        if (!quote || phase !== 'ready' || !code) return;
+        const next = await priceCodes([...new Set([...quote.applied.map((a) => a.code), code])], get().method);
+        if (!next) return set({ codeResult: { code, applied: false, reason: 'network' } });
+        if (!next.applied.some((a) => a.code === code)) {
+          // Keep the shopper's current coupons; explain why the new one did not apply.
+          const reason = next.rejected.find((r) => r.code === code)?.reason;
+          return set({ codeResult: { code, applied: false, ...(reason ? { reason } : {}) } });
+        }
+        commitQuote(next);
+        set({ codeResult: { code, applied: true } });
+      },
+
+      removeCode(code) {
+        const quote = get().quote;
+        set({ codeResult: undefined });
+        if (quote) void reprice(quote.applied.map((a) => a.code).filter((c) => c !== code));
       },
 
       async pay(getSource) {

@@ -82,13 +82,10 @@ export interface LearnEvent {
 }
 
 /** Hyper-parameters. Chosen for meaning, not fitted to one log: see comments. */
-const ENV = (globalThis as any).process?.env ?? {};
-const TMODE = Number(ENV.TMODE ?? 0);
-const TMIX = Number(ENV.TMIX ?? 0.5);
-const ALPHA = Number(ENV.ALPHA ?? 1); // the prior is worth one checkout of the shopper's own evidence
-const CHOICE_DECAY = 2 ** (-1 / Number(ENV.HL ?? 2)); // a choice loses half its weight after two newer checkouts
+const ALPHA = 1; // the prior is worth one checkout of the shopper's own evidence
+const CHOICE_DECAY = 2 ** (-1 / 2); // a choice loses half its weight after two newer checkouts
 const TIME_HALF_LIFE_MS = 365 * 864e5; // a year without checkouts halves the habit vs the prior
-const DEVICE_MIX = Number(ENV.DM ?? 0.25); // share of the personal signal taken from same-device choices
+const DEVICE_MIX = 0.25; // share of the personal signal taken from same-device choices
 const PRIOR_TABLE_MIX = 0.1; // built-in table smooths merchant priors (methods they did not list)
 const SAVED_BOOST = 1.3;
 const SAVINGS_BOOST = 0.25; // the largest saving adds up to +25 %
@@ -145,21 +142,6 @@ export function rank(state: PreferenceState, ctx: RankContext): RankedMethod[] {
   const available = ctx.available.filter((m, i, all) => all.indexOf(m) === i);
   const n = available.length;
   const q = priorShares(available, ctx.country, ctx.priors);
-  const row = state.last ? ctx.priors?.transitions?.[state.last] : undefined;
-  if (row && TMODE === 4) {
-    // Leave-destinations: redistribute the non-last prior mass by where leavers of `last` go.
-    let rs = 0;
-    let ql = 0;
-    for (let i = 0; i < n; i++) if (available[i] !== state.last) rs += row[available[i] as string] ?? 0; else ql = q[i] as number;
-    if (rs > 0) for (let i = 0; i < n; i++) if (available[i] !== state.last) q[i] = (1 - TMIX) * (q[i] as number) + TMIX * ((row[available[i] as string] ?? 0) / rs) * (1 - ql);
-  } else if (row && TMODE) {
-    let rs = 0;
-    for (const m of available) rs += row[m] ?? 0;
-    for (let i = 0; i < n; i++) {
-      const t = rs > 0 ? (row[available[i] as string] ?? 0) / rs : (q[i] as number);
-      q[i] = TMODE === 1 ? t : TMODE === 2 ? (1 - TMIX) * (q[i] as number) + TMIX * t : (q[i] as number) ** (1 - TMIX) * t ** TMIX;
-    }
-  }
   const age = ageFactor(state.at, ctx.now);
   const rates = ctx.priors?.successRates;
   const saved = ctx.savedMethods ?? [];
