@@ -21,6 +21,13 @@ function shopperRef() {
 
 async function startCheckout() {
   const params = new URLSearchParams(location.search);
+  // Back from the bank: keep the session the payment belongs to, so the widget can resume it.
+  const resumeSession = sessionStorage.getItem('till-demo-session');
+  if (params.get('till_payment') && resumeSession) {
+    checkout.setAttribute('session-id', resumeSession);
+    document.body.dataset.sessionId = resumeSession;
+    return;
+  }
   const country = $('country').value;
   const items = CARTS[$('cart').value] ?? CARTS.standard;
   const res = await fetch('/api/till/v1/sessions', {
@@ -35,6 +42,7 @@ async function startCheckout() {
   }
   checkout.setAttribute('session-id', reply.session.id);
   document.body.dataset.sessionId = reply.session.id;
+  sessionStorage.setItem('till-demo-session', reply.session.id);
 }
 
 function log(text) {
@@ -58,6 +66,20 @@ async function refreshLedger() {
     }),
   );
 }
+
+let pendingPayment = '';
+function setPending(id) {
+  pendingPayment = id;
+  $('pending-id').textContent = id;
+  $('pending-controls').disabled = !id;
+}
+for (const [button, what] of [['simulate-paid', 'complete'], ['simulate-expire', 'expire'], ['simulate-fail', 'fail']]) {
+  $(button).addEventListener('click', () => {
+    if (pendingPayment) void fetch(`/demo/payments/${pendingPayment}/${what}`, { method: 'POST' }).then(() => log(`${what} ${pendingPayment}`));
+  });
+}
+checkout.addEventListener('till-action-required', (e) => setPending(e.detail.paymentId));
+checkout.addEventListener('till-payment-succeeded', () => setPending(''));
 
 for (const type of ['viewed', 'method-selected', 'coupons-changed', 'payment-started', 'payment-succeeded', 'payment-failed', 'action-required']) {
   checkout.addEventListener(`till-${type}`, (e) => {

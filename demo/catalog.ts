@@ -26,7 +26,7 @@ const card: PaymentMethod = { id: 'card', flow: 'card', label: 'Card', brands: [
 export const METHODS: Record<string, PaymentMethod[]> = {
   US: [card, { id: 'paypal', flow: 'redirect', label: 'PayPal' }, { id: 'klarna', flow: 'redirect', label: 'Klarna', installments: [1, 4] }],
   NL: [card, { id: 'ideal', flow: 'redirect', label: 'iDEAL' }, { id: 'klarna', flow: 'redirect', label: 'Klarna' }],
-  BR: [card, { id: 'pix', flow: 'qr', label: 'PIX' }, { id: 'boleto', flow: 'voucher', label: 'Boleto' }],
+  BR: [{ ...card, installments: [1, 2, 3, 6, 12] }, { id: 'pix', flow: 'qr', label: 'PIX' }, { id: 'boleto', flow: 'voucher', label: 'Boleto' }],
   CN: [card, { id: 'alipay', flow: 'qr', label: 'Alipay' }, { id: 'wechat_pay', flow: 'qr', label: 'WeChat Pay' }, { id: 'unionpay_qr', flow: 'qr', label: 'UnionPay QR' }],
   JP: [card, { id: 'konbini', flow: 'voucher', label: 'Konbini' }, { id: 'paypay', flow: 'qr', label: 'PayPay' }],
   KW: [card],

@@ -19,6 +19,7 @@ const TEST_CARDS: Record<string, 'approved' | 'challenge' | FailureCode> = {
   '4000000000000069': 'expired_card',
   '4000000000000127': 'incorrect_cvc',
   '4000002760003184': 'challenge',
+  '4000002500003155': 'challenge',
 };
 
 /** Decrypts and validates the card JWE; a typed failure code when it cannot be read. */

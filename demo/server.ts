@@ -11,9 +11,11 @@ import { extname, join, normalize } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair } from 'jose';
-import { createTillServer, type AuthorizeResult, type SessionDraft } from '../src/server/index';
+import { createTillServer, type AuthorizeResult, type SessionDraft, type StoredPayment } from '../src/server/index';
 import { COUNTRY_DEFAULTS, demoCoupons, hiddenCoupon, METHODS, PRIORS, PRODUCTS, SHIPPING } from './catalog';
 import { authorizeCard, decryptCard } from './processor';
+import { createPasskeys } from './passkeys';
+import type { FailureCode } from '../src/protocol/index';
 import { CardPlaintext, type CardBrand, type SavedMethod } from '../src/protocol/index';
 
 export interface LedgerEntry {
@@ -26,6 +28,7 @@ export interface LedgerEntry {
   coupons: string[];
   card?: { brand: string; last4: string };
   shopperRef?: string;
+  installments?: number;
   at: string;
 }
 
@@ -40,15 +43,29 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
   const ledger: LedgerEntry[] = [];
   /** Raw bodies of every protocol request, so tests can prove no card number arrives in clear. */
   const requests: { method: string; path: string; body: string }[] = [];
-  const pendingCards = new Map<string, { brand: string; last4: string }>();
+  /** What the ledger needs once a pending payment (challenge, QR, voucher, bank) completes. */
+  const pending = new Map<string, { card?: { brand: string; last4: string }; installments?: number }>();
+  const passkeys = createPasskeys();
   /** The simulated processor's vault: saved cards per shopper. Only ids and display data leave it. */
   const vault = new Map<string, { method: SavedMethod; card: CardPlaintext }[]>();
   let orderSeq = 1000;
 
-  function record(paymentId: string, sessionId: string, method: string, amount: { amount: number; currency: string }, coupons: string[], card?: { brand: string; last4: string }, shopperRef?: string): string {
+  function record(e: Omit<LedgerEntry, 'orderId' | 'at' | 'amount' | 'currency'> & { amount: { amount: number; currency: string } }): string {
     const orderId = `ord_${++orderSeq}`;
-    ledger.push({ orderId, paymentId, sessionId, method, amount: amount.amount, currency: amount.currency, coupons, ...(card ? { card } : {}), ...(shopperRef ? { shopperRef } : {}), at: new Date().toISOString() });
+    ledger.push({ ...e, orderId, amount: e.amount.amount, currency: e.amount.currency, at: new Date().toISOString() });
     return orderId;
+  }
+
+  /** Deterministic demo digits for a payment (voucher numbers, QR payloads). */
+  const digits = (id: string, n: number) => [...id].map((c) => c.charCodeAt(0) % 10).join('').padEnd(n, '7').slice(0, n);
+
+  function isOwnPage(url: string): boolean {
+    try {
+      const u = new URL(url);
+      return (u.hostname === '127.0.0.1' || u.hostname === 'localhost') && u.port === new URL(origin).port;
+    } catch {
+      return false;
+    }
   }
 
   let origin = `http://${host}:${port}`;
@@ -82,7 +99,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
           firstOrder: !(req.shopperRef && ledger.some((e) => e.shopperRef === req.shopperRef)),
           ...(req.shopperRef ? { shopperRef: req.shopperRef } : {}),
           tokenization: { provider: 'jwe', publicKey: publicJwk },
-          ...(PRIORS[country] ? { priors: { shares: PRIORS[country] } } : {}),
+          ...(PRIORS[country] ? { priors: { shares: Object.entries(PRIORS[country]).map(([method, value]) => ({ method, value })) } } : {}),
         };
       },
       async resolveCoupon(code) {
@@ -90,6 +107,27 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
       },
       async authorize(input): Promise<AuthorizeResult> {
         const { source, paymentId, session, method, amount, couponCodes } = input;
+        const base = { paymentId, sessionId: session.id, method, amount, coupons: couponCodes, ...(session.shopperRef ? { shopperRef: session.shopperRef } : {}), ...(input.installments ? { installments: input.installments } : {}) };
+        const flow = session.methods.find((m) => m.id === method)?.flow;
+        const nowS = Math.floor(Date.now() / 1000);
+        if (source.type === 'none') {
+          pending.set(paymentId, { ...(input.installments ? { installments: input.installments } : {}) });
+          if (flow === 'qr') {
+            const payload = `000201TILLDEMO|${method}|${paymentId}|${amount.amount}|${amount.currency}`;
+            return { status: 'requires_action', action: { type: 'qr', payload, expiresAt: nowS + 180 } };
+          }
+          if (flow === 'voucher') {
+            const reference = method === 'boleto' ? `23790.${digits(paymentId, 5)} ${digits(paymentId + 'a', 5)}.${digits(paymentId + 'b', 6)} 8 ${digits(paymentId + 'c', 14)}` : digits(paymentId, 14);
+            const instructions = { boleto: 'Pay at any bank, lottery outlet or in your banking app.', oxxo: 'Pay in cash at any OXXO store.', konbini: 'Pay at the register of a convenience store (7-Eleven, Lawson, FamilyMart).' }[method];
+            return { status: 'requires_action', action: { type: 'voucher', reference, expiresAt: nowS + 3 * 86_400, ...(instructions ? { instructions } : {}) } };
+          }
+          if (flow === 'redirect') {
+            // Only send shoppers back to this shop: an open redirect would be a phishing aid.
+            if (!input.returnUrl || !isOwnPage(input.returnUrl)) return { status: 'failed', code: 'method_unavailable', message: 'This return address is not allowed.' };
+            return { status: 'requires_action', action: { type: 'redirect', url: `${origin}/demo/bank/${paymentId}?return=${encodeURIComponent(input.returnUrl)}` } };
+          }
+          return { status: 'failed', code: 'method_unavailable' };
+        }
         let card: CardPlaintext | undefined;
         if (source.type === 'card_jwe') {
           const decrypted = await decryptCard(source.jwe, privateKey);
@@ -98,22 +136,60 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
         } else if (source.type === 'saved') {
           card = session.shopperRef ? vault.get(session.shopperRef)?.find((v) => v.method.id === source.savedMethodId)?.card : undefined;
           if (!card) return { status: 'failed', code: 'method_unavailable' };
+        } else if (source.type === 'stripe') {
+          // Stripe's servers cannot be reached here: the demo treats Stripe test PaymentMethod ids
+          // the way Stripe's test mode does (pm_card_visa succeeds, pm_card_chargeDeclined declines).
+          if (source.paymentMethodId === 'pm_card_chargeDeclined') return { status: 'failed', code: 'card_declined' };
+          return { status: 'succeeded', orderId: record({ ...base, card: { brand: 'visa', last4: '4242' } }) };
         } else {
-          return { status: 'failed', code: 'method_unavailable', message: 'The demo processor does not support this method yet.' };
+          return { status: 'failed', code: 'method_unavailable' };
         }
         const r = authorizeCard(card, new Date());
         if (r.status === 'declined') return { status: 'failed', code: r.code };
         const display = { brand: r.brand, last4: r.last4 };
         const savedMethodId = r.status === 'approved' && input.saveMethod && source.type === 'card_jwe' && session.shopperRef ? saveCard(session.shopperRef, card, r.brand, r.last4) : undefined;
         if (r.status === 'challenge') {
-          pendingCards.set(paymentId, display);
+          pending.set(paymentId, { card: display, ...(input.installments ? { installments: input.installments } : {}) });
+          // Risky payment: step up with the shopper's passkey when they have one, else the issuer's challenge.
+          if (passkeys.has(session.shopperRef)) return { status: 'requires_action', action: { type: 'passkey', options: await passkeys.stepUpOptions(paymentId, session.shopperRef!) } };
           return { status: 'requires_action', action: { type: 'challenge', url: `${origin}/demo/challenge/${paymentId}`, origin } };
         }
-        const orderId = record(paymentId, session.id, method, amount, couponCodes, display, session.shopperRef);
+        const orderId = record({ ...base, card: display });
         return { status: 'succeeded', orderId, ...(savedMethodId ? { savedMethodId } : {}) };
+      },
+      async verifyStepUp(payment, credential): Promise<AuthorizeResult> {
+        const session = await till.storage.getSession(payment.sessionId);
+        if (!session?.shopperRef || !(await passkeys.verifyStepUp(payment.id, session.shopperRef, credential))) return { status: 'failed', code: 'challenge_failed' };
+        return { status: 'succeeded', orderId: recordPending(payment, session.shopperRef) };
+      },
+      async cancel(payment) {
+        pending.delete(payment.id);
+      },
+      async passkeyRegistrationOptions(session) {
+        if (!session.shopperRef) return { error: 'not_found', message: 'Sign in to use passkeys.' };
+        return passkeys.registrationOptions(session.id, session.shopperRef);
+      },
+      async registerPasskey(session, credential) {
+        if (session.shopperRef && (await passkeys.register(session.id, session.shopperRef, credential))) return true;
+        return { error: 'invalid_request', message: 'The passkey could not be verified.' };
       },
     },
   });
+
+  function recordPending(p: StoredPayment, shopperRef: string | undefined): string {
+    const extra = pending.get(p.id) ?? {};
+    pending.delete(p.id);
+    return record({ paymentId: p.id, sessionId: p.sessionId, method: p.method, amount: p.amount, coupons: p.couponCodes, ...extra, ...(shopperRef ? { shopperRef } : {}) });
+  }
+
+  /** Completes or fails a pending payment (QA controls, challenge page, bank page). */
+  async function settlePending(paymentId: string, ok: boolean, code: FailureCode = 'challenge_failed') {
+    const p = await till.getPayment(paymentId);
+    if (!p || p.reply.status !== 'requires_action') return p?.reply;
+    const session = await till.storage.getSession(p.sessionId);
+    if (!ok) pending.delete(paymentId);
+    return till.settle(paymentId, ok ? { status: 'succeeded', orderId: recordPending(p, session?.shopperRef) } : { status: 'failed', code });
+  }
 
   function saveCard(shopperRef: string, card: CardPlaintext, brand: string, last4: string): string {
     const list = vault.get(shopperRef) ?? [];
@@ -129,18 +205,6 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
   function vaultCard(shopperRef: string, card: CardPlaintext): string {
     const r = authorizeCard({ ...card, expYear: 2099 }, new Date());
     return saveCard(shopperRef, card, r.status === 'declined' ? 'visa' : r.brand, card.number.slice(-4));
-  }
-
-  async function settleChallenge(paymentId: string, ok: boolean) {
-    const p = await till.getPayment(paymentId);
-    if (!p || p.reply.status !== 'requires_action') return p?.reply;
-    const card = pendingCards.get(paymentId);
-    pendingCards.delete(paymentId);
-    const session = await till.storage.getSession(p.sessionId);
-    return till.settle(
-      paymentId,
-      ok ? { status: 'succeeded', orderId: record(paymentId, p.sessionId, p.method, p.amount, p.couponCodes, card, session?.shopperRef) } : { status: 'failed', code: 'challenge_failed' },
-    );
   }
 
   const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; object-src 'none'";
@@ -211,8 +275,21 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
         const paymentId = challenge[1]!;
         if (!challenge[2]) return serveFile(res, 'demo/challenge.html');
         if (req.method !== 'POST') return sendJson(res, { error: 'method_not_allowed' }, 405);
-        return sendJson(res, (await settleChallenge(paymentId, challenge[3] === 'complete')) ?? { error: 'not_found' });
+        return sendJson(res, (await settlePending(paymentId, challenge[3] === 'complete')) ?? { error: 'not_found' });
       }
+      const qa = /^\/demo\/payments\/(pay_[A-Za-z0-9]+)\/(complete|fail|expire)$/.exec(path);
+      if (qa && req.method === 'POST') {
+        const [, paymentId, what] = qa as unknown as [string, string, string];
+        if (what === 'expire') {
+          const p = await till.getPayment(paymentId);
+          if (p?.reply.status === 'requires_action' && (p.reply.action.type === 'qr' || p.reply.action.type === 'voucher')) {
+            await till.requireAction(paymentId, { ...p.reply.action, expiresAt: Math.floor(Date.now() / 1000) - 1 });
+          }
+          return sendJson(res, { ok: true });
+        }
+        return sendJson(res, (await settlePending(paymentId, what === 'complete', 'cancelled')) ?? { error: 'not_found' });
+      }
+      if (/^\/demo\/bank\/pay_[A-Za-z0-9]+$/.test(path)) return serveFile(res, 'demo/bank.html');
       if (path === '/' || path === '/index.html') return serveFile(res, 'demo/index.html');
       if (/^\/demo\/[\w.-]+\.(js|css)$/.test(path) || /^\/dist\/[\w.-]+\.(js|json)$/.test(path)) return serveFile(res, path.slice(1));
       return send(res, 404, 'text/plain', 'Not found');
@@ -226,6 +303,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   origin = `http://${host}:${actualPort}`;
+  passkeys.setOrigins([`http://localhost:${actualPort}`, `http://127.0.0.1:${actualPort}`]);
   return { url: origin + '/', server, ledger, till, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 

@@ -13,6 +13,9 @@ const messages = {
   PaymentReply: P.PaymentReply,
   CardPlaintext: P.CardPlaintext,
   ErrorReply: P.ErrorReply,
+  PasskeyAssertionRequest: P.PasskeyAssertionRequest,
+  PasskeyRegistrationRequest: P.PasskeyRegistrationRequest,
+  PasskeyReply: P.PasskeyReply,
 };
 
 export function protocolJsonSchema() {

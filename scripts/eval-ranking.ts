@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { amountBand, emptyState, learn, parsePreferenceRecord, rank, type PreferenceState } from '../src/core/ranking/index';
-import type { MethodPriors } from '../src/protocol/session';
+import type { PriorMaps as MethodPriors } from '../src/core/ranking/index';
 
 export interface ReplayRow {
   shopper: string;

@@ -17,10 +17,8 @@ export const styles = [
     .muted { color: var(--_muted); margin: 0; }
     .small { font-size: 0.8rem; }
     .consent { display: flex; gap: 8px; align-items: center; font-size: 0.9rem; }
-    .modal { position: fixed; inset: 0; background: rgb(0 0 0 / 0.45); display: grid; place-items: center; z-index: 2147483000; }
-    .modal-box { background: var(--_surface); border-radius: var(--_radius); padding: 16px; width: min(420px, 92vw); }
-    .modal-box h2 { margin: 0 0 8px; font-size: 1.1rem; }
-    .modal iframe { border: 0; width: 100%; height: 360px; }
+    .installments { display: grid; gap: 4px; font-size: 0.9rem; color: var(--_muted); }
+    .installments select { font: inherit; padding: 8px; border-radius: var(--_radius); border: 1px solid var(--_border); }
     .success h2 { color: var(--_success); margin: 0 0 8px; }
   `,
 ];

@@ -1,14 +1,17 @@
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { createClient } from '../../src/core/client';
-import { formatMoney } from '../../src/core/money/money';
+import { formatMoney, installmentPlan } from '../../src/core/money/money';
 import { jweProvider, TokenizationError, type TokenizationProvider } from '../../src/core/tokenize/provider';
 import type { PaymentSource } from '../../src/protocol/index';
 import { createCheckoutStore, isExpired, type CheckoutEvent, type CheckoutState, type CheckoutStore } from '../../src/store/checkout-store';
 import { createPreferenceCache } from '../../src/store/preference-cache';
 import type { RankedMethod } from '../../src/core/ranking/index';
 import type { TillCardForm } from '../card-form/card-form';
-import { hasMessage, t } from '../i18n/messages';
+import { hasMessage, registerMessages, t } from '../i18n/messages';
+import { define } from '../internal/define';
+import { loadModule } from '../../src/core/lazy';
+import type { PasskeyCredential } from '../../src/protocol/index';
 import { StoreController } from '../internal/store-controller';
 import { optionLabel, optionValue, type MethodOption, type TillMethodList } from '../method-list/method-list';
 import { styles } from './checkout.styles';
@@ -46,6 +49,9 @@ export class TillCheckout extends LitElement {
 
   /** The shopper asked to see every method instead of the one-click button. */
   @state() private showAll = false;
+  /** `<till-payment-action>` arrives in an on-demand chunk; set once it is defined. */
+  @state() private actionsReady = false;
+  @state() private passkeyState: 'idle' | 'saving' | 'saved' | 'unavailable' = 'idle';
 
   @query('till-card-form') private cardForm?: TillCardForm;
 
@@ -106,6 +112,11 @@ export class TillCheckout extends LitElement {
 
   protected override updated(): void {
     const s = this.store.getState();
+    if (s.phase === 'action' && s.action) {
+      if (s.action.action.type === 'redirect' && !this.resuming) this.redirect(s.action.paymentId, s.action.action.url);
+      else if (!this.actionsReady) void this.loadActions();
+    }
+    if (s.phase === 'ready' && !this.resumeChecked) this.checkResume();
     // While an action is pending, poll its status with backoff (the postMessage path is a shortcut).
     if (s.phase === 'action' && this.pollTimer === undefined) {
       this.pollDelay = 1000;
@@ -119,6 +130,73 @@ export class TillCheckout extends LitElement {
       };
       this.pollTimer = setTimeout(tick, this.pollDelay);
     }
+  }
+
+  private async loadActions() {
+    const mod = await loadModule('actions');
+    // English defaults only: a locale registered by the merchant keeps its own texts.
+    registerMessages('en', mod.actionMessages, true);
+    define('till-payment-action', mod.createPaymentActionElement({ LitElement, html, css, nothing, t, formatMoney, drawQr: mod.drawQr }));
+    this.actionsReady = true;
+  }
+
+  private resuming = false;
+  private resumeChecked = false;
+
+  /** Remembers the pending payment so the widget can resume it when the bank sends the shopper back. */
+  private redirect(paymentId: string, url: string) {
+    try {
+      sessionStorage.setItem('till:redirect', JSON.stringify({ sessionId: this.sessionId, paymentId, method: this.store.getState().method }));
+    } catch {
+      // Private mode: the return still works through the `till_payment` query parameter alone.
+    }
+    location.assign(url);
+  }
+
+  private checkResume() {
+    this.resumeChecked = true;
+    const params = new URLSearchParams(location.search);
+    const paymentId = params.get('till_payment');
+    if (!paymentId) return;
+    let saved: { sessionId?: string; paymentId?: string; method?: string } = {};
+    try {
+      saved = JSON.parse(sessionStorage.getItem('till:redirect') ?? '{}') as typeof saved;
+      sessionStorage.removeItem('till:redirect');
+    } catch {
+      // ignore
+    }
+    // Only the payment this widget started, for this session, is resumed.
+    if (saved.paymentId !== paymentId || saved.sessionId !== this.sessionId || !saved.method) return;
+    params.delete('till_payment');
+    history.replaceState(history.state, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
+    this.resuming = true;
+    void this.store.getState().resume(paymentId, saved.method).finally(() => (this.resuming = false));
+  }
+
+  private async onPasskey() {
+    const pending = this.store.getState().action?.action;
+    if (pending?.type !== 'passkey') return;
+    try {
+      const { passkeyAssert } = await loadModule('actions');
+      await this.store.getState().completePasskey(await passkeyAssert(pending.options));
+    } catch {
+      // The shopper dismissed the prompt (NotAllowedError) or has no passkey here: cancel cleanly.
+      await this.store.getState().cancelAction();
+    }
+  }
+
+  private async onEnrollPasskey() {
+    this.passkeyState = 'saving';
+    const { passkeyCreate } = await loadModule('actions');
+    const ok = await this.store.getState().enrollPasskey(passkeyCreate);
+    this.passkeyState = ok ? 'saved' : 'unavailable';
+  }
+
+  /** After a decline, the next-best method from the ranking, if any. */
+  private nextBest(): string | undefined {
+    const { ranked, method, failure } = this.state.value;
+    if (!failure || !['card_declined', 'insufficient_funds', 'expired_card', 'challenge_failed'].includes(failure.code)) return undefined;
+    return ranked.find((r) => r.method !== method)?.method;
   }
 
   /** Erases what this browser learned about the shopper for this merchant. */
@@ -243,6 +321,11 @@ export class TillCheckout extends LitElement {
           <h2>${t(lang, 'succeeded')}</h2>
           <p>${t(lang, 'paidAmount', { amount: formatMoney(s.result.amount, lang) })}</p>
           <p data-testid="order-id">${t(lang, 'orderRef', { id: s.result.orderId })}</p>
+          ${s.session.shopperRef && 'PublicKeyCredential' in window && this.passkeyState !== 'unavailable'
+            ? this.passkeyState === 'saved'
+              ? html`<p role="status">${t(lang, 'passkeySaved')}</p>`
+              : html`<button class="secondary" part="passkey-offer" ?disabled=${this.passkeyState === 'saving'} @click=${this.onEnrollPasskey}>${t(lang, 'passkeyOffer')}</button>`
+            : nothing}
         </section>
       </div>`;
     }
@@ -272,7 +355,9 @@ export class TillCheckout extends LitElement {
             <label class="consent"><input type="checkbox" .checked=${s.saveMethod} ?disabled=${busy}
               @change=${(e: Event) => this.store.getState().setSaveMethod((e.target as HTMLInputElement).checked)} /> ${t(lang, 'saveCard')}</label>`
         : nothing}
+      ${method?.installments && method.installments.length > 1 ? this.renderInstallments(method.installments, s.quote.total, s.quote.currency, busy) : nothing}
       ${s.failure ? html`<p role="alert" part="failure" class="failure" data-code=${s.failure.code}>${this.failureText()}</p>` : nothing}
+      ${this.renderRecovery(busy)}
       <button part="pay-button" class="pay" ?disabled=${busy} aria-busy=${busy ? 'true' : 'false'} @click=${this.onPay}>${payLabel}</button>
       ${oneClick ? html`<button class="secondary" part="other-methods" @click=${() => (this.showAll = true)}>${t(lang, 'otherMethods')}</button>` : nothing}
       ${showCard ? html`<p class="muted small">${t(lang, 'secure')}</p>` : nothing}
@@ -280,19 +365,40 @@ export class TillCheckout extends LitElement {
     </div>`;
   }
 
-  private renderAction() {
-    const pending = this.state.value.action;
-    if (this.state.value.phase !== 'action' || !pending) return nothing;
+  private renderRecovery(busy: boolean) {
+    const next = this.nextBest();
+    const label = next && this.state.value.session?.methods.find((m) => m.id === next)?.label;
+    if (!next || !label || busy) return nothing;
+    return html`<button class="secondary" part="recovery" data-method=${next}
+      @click=${() => this.store.getState().selectMethod(next)}>${t(this.language, 'tryInstead', { method: label })}</button>`;
+  }
+
+  /** Installment choices with the amount per installment; remainders go to the first one. */
+  private renderInstallments(counts: readonly number[], total: number, currency: string, busy: boolean) {
     const lang = this.language;
-    if (pending.action.type === 'challenge') {
-      return html`<div class="modal" role="dialog" aria-modal="true" aria-labelledby="challenge-title" part="challenge">
-        <div class="modal-box">
-          <h2 id="challenge-title">${t(lang, 'challengeTitle')}</h2>
-          <iframe title=${t(lang, 'challengeTitle')} src=${pending.action.url} sandbox="allow-scripts allow-forms allow-same-origin"></iframe>
-        </div>
-      </div>`;
-    }
-    return html`<p role="status" class="muted">${t(lang, 'verifying')}</p>`;
+    const chosen = this.state.value.installments;
+    return html`<label class="installments">${t(lang, 'installments')}
+      <select ?disabled=${busy} @change=${(e: Event) => this.store.getState().setInstallments(Number((e.target as HTMLSelectElement).value))}>
+        ${counts.map((n) => {
+          const plan = installmentPlan(total, n);
+          const fmt = (amount: number) => formatMoney({ amount, currency }, lang);
+          const first = plan[0] ?? 0;
+          const last = plan[n - 1] ?? 0;
+          // Equal parts read "3 × R$ 109,30"; otherwise the first installment carries the extra cents.
+          const text = first === last ? t(lang, 'installmentOption', { n, amount: fmt(first) }) : `${fmt(first)} + ${t(lang, 'installmentOption', { n: n - 1, amount: fmt(last) })}`;
+          return html`<option value=${n} ?selected=${n === chosen}>${n === 1 ? t(lang, 'payInFull') : text}</option>`;
+        })}
+      </select>
+    </label>`;
+  }
+
+  private renderAction() {
+    const { phase, action, quote } = this.state.value;
+    if (phase !== 'action' || !action || !this.actionsReady) return phase === 'action' ? html`<p role="status" class="muted">${t(this.language, 'verifying')}</p>` : nothing;
+    return html`<till-payment-action .locale=${this.language} .action=${action.action}
+      .amount=${quote ? { amount: quote.total, currency: quote.currency } : undefined}
+      @till-action-cancel=${() => void this.store.getState().cancelAction()}
+      @till-action-passkey=${() => void this.onPasskey()}></till-payment-action>`;
   }
 }
 

@@ -43,8 +43,12 @@ const en = {
   'why.code.no_saving': '{code} would not lower your total.',
   'why.code.not_best': 'A better combination of discounts is already applied.',
   'why.code.network': 'We could not check {code}. Try again.',
-  challengeTitle: 'Verify your payment',
-  cancel: 'Cancel',
+  passkeyOffer: 'Use a passkey to confirm future payments',
+  passkeySaved: 'Passkey saved',
+  tryInstead: 'Pay with {method} instead',
+  installments: 'Installments',
+  installmentOption: '{n} × {amount}',
+  payInFull: 'Pay in full',
   otherMethods: 'Other ways to pay',
   saveCard: 'Save this card for faster checkout next time',
   expired: 'Expired',
@@ -65,24 +69,30 @@ const en = {
   'fail.price_changed': 'The total has changed to {amount}. Check it and pay again to confirm.',
 } as const;
 
-export type MessageKey = keyof typeof en | `fail.${string}`;
+/** Keys of strings that ship with the on-demand action screens (see components/payment-action). */
+export type ActionMessageKey =
+  | 'qrTitle' | 'qrAlt' | 'expiresIn' | 'waitingForPayment' | 'copyCode' | 'copied' | 'voucherTitle'
+  | 'payBy' | 'print' | 'passkeyPrompt' | 'passkeyConfirm' | 'redirecting' | 'challengeTitle' | 'cancel';
+
+export type MessageKey = keyof typeof en | ActionMessageKey | `fail.${string}`;
 export type Messages = Record<MessageKey, string>;
 
 const catalogs: Record<string, Partial<Messages>> = { en };
 
 /** Adds or extends a locale (the npm build can register more; the script tag ships English). */
-export function registerMessages(locale: string, messages: Partial<Messages>): void {
-  catalogs[locale] = { ...catalogs[locale], ...messages };
+export function registerMessages(locale: string, messages: Partial<Messages>, asDefaults = false): void {
+  // Defaults (texts shipped with an on-demand chunk) never replace what a merchant registered.
+  catalogs[locale] = asDefaults ? { ...messages, ...catalogs[locale] } : { ...catalogs[locale], ...messages };
 }
 
 /** Whether the locale (or its language) has a text for the key. */
 export function hasMessage(locale: string, key: MessageKey): boolean {
   const lang = locale.split('-')[0] ?? 'en';
-  return key in en || !!catalogs[locale]?.[key] || !!catalogs[lang]?.[key];
+  return !!(catalogs[locale]?.[key] ?? catalogs[lang]?.[key] ?? catalogs.en?.[key]);
 }
 
 export function t(locale: string, key: MessageKey, params: Record<string, string | number> = {}): string {
   const lang = locale.split('-')[0] ?? 'en';
-  const text = catalogs[locale]?.[key] ?? catalogs[lang]?.[key] ?? (en as Partial<Messages>)[key] ?? key;
+  const text = catalogs[locale]?.[key] ?? catalogs[lang]?.[key] ?? catalogs.en?.[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
 }

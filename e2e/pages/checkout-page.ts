@@ -30,8 +30,9 @@ export class CheckoutPage {
     });
   }
 
-  async open(query = '') {
-    await this.page.goto('/' + query);
+  /** Opens the demo storefront; `origin` overrides the base URL (passkeys need http://localhost). */
+  async open(query = '', origin = '') {
+    await this.page.goto(origin + '/' + query);
     await expect(this.payButton).toBeEnabled();
     return this.sessionId();
   }
@@ -60,6 +61,25 @@ export class CheckoutPage {
     const res = await this.page.request.get('/demo/ledger');
     const all = (await res.json()) as LedgerEntry[];
     return all.filter((e) => e.sessionId === sessionId);
+  }
+
+  method(id: string): Locator {
+    return this.checkout.locator(`till-method-list label[data-method="${id}"]`).last();
+  }
+
+  get action(): Locator {
+    return this.checkout.locator('till-payment-action');
+  }
+
+  get success(): Locator {
+    return this.checkout.locator('[part="success"]');
+  }
+
+  /** The demo page's QA controls for a pending payment. */
+  async qa(what: 'paid' | 'expire' | 'fail') {
+    const button = this.page.locator(`#simulate-${what}`);
+    await expect(button).toBeEnabled();
+    await button.click();
   }
 
   paymentPosts(): { url: string; body: string }[] {

@@ -2,8 +2,10 @@ import type * as z from 'zod/mini';
 import {
   PROTOCOL_VERSION,
   VERSION_HEADER,
+  PasskeyReply,
   PaymentReply,
   QuoteReply,
+  type PasskeyCredential,
   SessionReply,
   type CreateSessionRequest,
   type PayRequest,
@@ -84,5 +86,11 @@ export function createClient({ baseUrl, fetch: fetchImpl = globalThis.fetch.bind
     quote: (sessionId: string, req: QuoteRequest) => call(QuoteReply, 'POST', `/sessions/${id(sessionId)}/quote`, req),
     pay: (sessionId: string, req: PayRequest) => call(PaymentReply, 'POST', `/sessions/${id(sessionId)}/payments`, req),
     paymentStatus: (paymentId: string) => call(PaymentReply, 'GET', `/payments/${id(paymentId)}`),
+    cancelPayment: (paymentId: string) => call(PaymentReply, 'POST', `/payments/${id(paymentId)}/cancel`, {}),
+    passkeyAssertion: (paymentId: string, credential: PasskeyCredential) =>
+      call(PaymentReply, 'POST', `/payments/${id(paymentId)}/passkey`, { credential }),
+    passkeyRegistrationOptions: (sessionId: string) => call(PasskeyReply, 'POST', `/sessions/${id(sessionId)}/passkeys/options`, {}),
+    registerPasskey: (sessionId: string, credential: PasskeyCredential) =>
+      call(PasskeyReply, 'POST', `/sessions/${id(sessionId)}/passkeys`, { credential }),
   };
 }

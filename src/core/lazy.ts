@@ -5,6 +5,9 @@
  */
 export interface LazyModules {
   jwe: () => Promise<typeof import('../lazy/jwe')>;
+  actions: () => Promise<typeof import('../lazy/actions')>;
+  /** The coupon engine, needed in the browser only when the shopper edits coupons by hand. */
+  pricing: () => Promise<typeof import('./pricing/index')>;
 }
 
 let loaders: Partial<LazyModules> = {};

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { isCurrency } from './currencies';
+import { currencyCodes } from './currencies';
 
 /** Wire protocol version; sent in the {@link VERSION_HEADER} header of every request and reply. */
 export const PROTOCOL_VERSION = '1';
@@ -13,11 +13,8 @@ const idPattern = /^[A-Za-z0-9_\-.:]+$/;
 /** Opaque identifier: 1–128 URL-safe characters. */
 export const Id = z.string().check(z.minLength(1), z.maxLength(128), z.regex(idPattern));
 
-/** ISO 4217 alphabetic code of a payable currency (see currencies.ts). */
-export const Currency = z.string().check(
-  z.length(3),
-  z.refine(isCurrency, { message: 'Unknown or non-payable ISO 4217 currency' }),
-);
+/** ISO 4217 alphabetic code of a payable currency (see currencies.ts), as one anchored alternation. */
+export const Currency = z.string().check(z.regex(new RegExp(`^(?:${currencyCodes().join('|')})$`), 'Unknown or non-payable ISO 4217 currency'));
 
 /** An amount in integer minor units (cents, yen, fils): never a float. */
 export const MinorUnits = z.int().check(z.minimum(0));

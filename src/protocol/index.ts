@@ -15,4 +15,8 @@ export const ENDPOINTS = {
   quote: { method: 'POST', path: '/sessions/:sessionId/quote' },
   pay: { method: 'POST', path: '/sessions/:sessionId/payments' },
   paymentStatus: { method: 'GET', path: '/payments/:paymentId' },
+  cancelPayment: { method: 'POST', path: '/payments/:paymentId/cancel' },
+  passkeyAssertion: { method: 'POST', path: '/payments/:paymentId/passkey' },
+  passkeyRegistrationOptions: { method: 'POST', path: '/sessions/:sessionId/passkeys/options' },
+  passkeyRegistration: { method: 'POST', path: '/sessions/:sessionId/passkeys' },
 } as const;

@@ -46,12 +46,31 @@ export const PayRequest = z.object({
 });
 export type PayRequest = z.infer<typeof PayRequest>;
 
+/** WebAuthn options as JSON (PublicKeyCredential{Request,Creation}OptionsJSON); the browser parses them. */
+export const WebAuthnOptions = z.looseObject({ challenge: z.string().check(z.maxLength(1024)) });
+
+/** A WebAuthn credential serialised with `PublicKeyCredential.toJSON()`. Verified only by the server. */
+export const PasskeyCredential = z.object({
+  id: z.string().check(z.maxLength(1024)),
+  rawId: z.string().check(z.maxLength(1024)),
+  type: z.literal('public-key'),
+  response: z.record(z.string(), z.unknown()),
+  clientExtensionResults: z.optional(z.record(z.string(), z.unknown())),
+  authenticatorAttachment: z.optional(z.nullable(z.string().check(z.maxLength(32)))),
+});
+export type PasskeyCredential = z.infer<typeof PasskeyCredential>;
+
+/** POST /payments/:id/passkey — the assertion for a `passkey` step-up. */
+export const PasskeyAssertionRequest = z.object({ credential: PasskeyCredential });
+/** POST /sessions/:id/passkeys — enrol a passkey after a successful payment (shopper agreed). */
+export const PasskeyRegistrationRequest = z.object({ credential: PasskeyCredential });
+
 /** What the shopper must do before the payment can complete. */
 export const PaymentAction = z.discriminatedUnion('type', [
   /** 3-D Secure style challenge page shown in a modal iframe; it reports back by postMessage. */
   z.object({ type: z.literal('challenge'), url: HttpUrl, origin: z.string().check(z.regex(/^https?:\/\/[^/]+$/)) }),
-  /** WebAuthn step-up: PublicKeyCredentialRequestOptionsJSON. */
-  z.object({ type: z.literal('passkey'), options: z.record(z.string(), z.unknown()) }),
+  /** WebAuthn step-up: PublicKeyCredentialRequestOptionsJSON; answer with POST /payments/:id/passkey. */
+  z.object({ type: z.literal('passkey'), options: WebAuthnOptions }),
   /** Wallet QR: render `payload`, poll status until paid, expired or cancelled. */
   z.object({ type: z.literal('qr'), payload: z.string().check(z.maxLength(2048)), expiresAt: z.int() }),
   z.object({ type: z.literal('redirect'), url: HttpUrl }),
@@ -145,3 +164,10 @@ export const QuoteReply = z.discriminatedUnion('status', [
   ErrorReply,
 ]);
 export type QuoteReply = z.infer<typeof QuoteReply>;
+
+/** POST /sessions/:id/passkeys/options → registration options; POST /sessions/:id/passkeys → ok. */
+export const PasskeyReply = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('ok'), options: z.optional(WebAuthnOptions) }),
+  ErrorReply,
+]);
+export type PasskeyReply = z.infer<typeof PasskeyReply>;

@@ -17,6 +17,7 @@ const session = {
   firstOrder: true,
   tokenization: { provider: 'jwe', publicKey: { kty: 'RSA', n: 'x'.repeat(342), e: 'AQAB' } },
   quote,
+  methodQuotes: [{ ...quote, method: 'card' }],
   expiresAt: 1_900_000_000,
 };
 const pay = {

@@ -59,12 +59,15 @@ export type Tokenization = z.infer<typeof Tokenization>;
 
 const Share = z.number().check(z.minimum(0), z.maximum(1));
 
+/** A number per method, as a list (one entry per method; keeps the browser's schema code small). */
+const PerMethod = z.array(z.object({ method: MethodId, value: Share })).check(z.maxLength(40));
+
 /** What the merchant knows about shoppers like this one; blended into the local ranking. */
 export const MethodPriors = z.object({
   /** Share of checkouts per method for this shopper's country or segment. */
-  shares: z.optional(z.record(MethodId, Share)),
+  shares: z.optional(PerMethod),
   /** Authorisation success rate per method. */
-  successRates: z.optional(z.record(MethodId, Share)),
+  successRates: z.optional(PerMethod),
 });
 export type MethodPriors = z.infer<typeof MethodPriors>;
 
@@ -107,6 +110,11 @@ export const Session = z.object({
   ),
   /** The best quote for the session as created (default coupons, no method chosen). */
   quote: Quote,
+  /**
+   * The best quote for each method, priced by the server with the same engine the browser runs.
+   * Method switching and "save X with PIX" need no engine in the browser; editing coupons does.
+   */
+  methodQuotes: z.array(Quote).check(z.maxLength(40)),
   /** Unix seconds. */
   expiresAt: z.int(),
 });

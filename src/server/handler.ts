@@ -2,6 +2,9 @@ import type * as z from 'zod/mini';
 import {
   CreateSessionRequest,
   MAX_BODY_BYTES,
+  PasskeyAssertionRequest,
+  PasskeyRegistrationRequest,
+  type PasskeyCredential,
   PayRequest,
   PROTOCOL_VERSION,
   QuoteRequest,
@@ -16,10 +19,10 @@ import {
   type Quote,
   type Session,
 } from '../protocol/index';
-import { bestQuote, priceWith, type PricingInput } from '../core/pricing/index';
+import { bestQuote, bestQuotePerMethod, priceWith, type PricingInput } from '../core/pricing/index';
 import { memoryStorage, type StoredPayment, type TillStorage } from './storage';
 
-export type SessionDraft = Omit<Session, 'id' | 'quote' | 'expiresAt'> & { ttlSeconds?: number };
+export type SessionDraft = Omit<Session, 'id' | 'quote' | 'methodQuotes' | 'expiresAt'> & { ttlSeconds?: number };
 
 export interface AuthorizeInput {
   paymentId: string;
@@ -46,6 +49,14 @@ export interface MerchantBackend {
   resolveCoupon?(code: string, session: Session): Promise<Coupon | undefined>;
   /** Charges (or starts charging) an amount the kit has already re-priced and checked. */
   authorize(input: AuthorizeInput): Promise<AuthorizeResult>;
+  /** Verifies a passkey assertion for a payment waiting on a `passkey` step-up, then charges. */
+  verifyStepUp?(payment: StoredPayment, credential: PasskeyCredential): Promise<AuthorizeResult>;
+  /** The shopper cancelled a pending payment (QR, voucher, redirect): void it at the processor. */
+  cancel?(payment: StoredPayment): Promise<void>;
+  /** WebAuthn registration options for this session's shopper, or an error. */
+  passkeyRegistrationOptions?(session: Session): Promise<Record<string, unknown> | ErrorLike>;
+  /** Verifies and stores a new passkey for this session's shopper. */
+  registerPasskey?(session: Session, credential: PasskeyCredential): Promise<true | ErrorLike>;
 }
 
 export interface ErrorLike {
@@ -234,8 +245,9 @@ export function createTillServer(options: TillServerOptions) {
     if ('error' in draft) throw new RequestError(draft.error, draft.message);
     const { ttlSeconds = 3600, ...rest } = draft;
     const base = { ...rest, id: newId('cs'), expiresAt: now() + ttlSeconds };
-    const input = await pricingInput({ ...base, quote: undefined as never }, []);
-    const session: Session = { ...base, quote: bestQuote(input) };
+    const input = await pricingInput({ ...base, quote: undefined as never, methodQuotes: [] }, []);
+    const perMethod = bestQuotePerMethod(input, base.methods.map((m) => m.id));
+    const session: Session = { ...base, quote: bestQuote(input), methodQuotes: Object.values(perMethod) };
     await storage.putSession(session);
     return json({ status: 'ok', session });
   }
@@ -263,8 +275,10 @@ export function createTillServer(options: TillServerOptions) {
   }
 
   async function charge(session: Session, req: PayRequest): Promise<{ status: number; reply: PaymentReply }> {
-    if (!session.methods.some((m) => m.id === req.method)) {
-      return { status: 402, reply: failed('method_unavailable', { retryable: true }) };
+    const offered = session.methods.find((m) => m.id === req.method);
+    if (!offered) return { status: 402, reply: failed('method_unavailable', { retryable: true }) };
+    if (req.installments && req.installments > 1 && !offered.installments?.includes(req.installments)) {
+      throw new RequestError('invalid_request', `${req.installments} installments are not offered for ${offered.label}.`);
     }
     if (req.source.type === 'saved' && !session.savedMethods.some((s) => s.id === (req.source as { savedMethodId: string }).savedMethodId)) {
       return { status: 402, reply: failed('method_unavailable', { retryable: true }) };
@@ -337,10 +351,63 @@ export function createTillServer(options: TillServerOptions) {
     return json(done.reply, done.status);
   }
 
-  async function paymentStatus(paymentId: string): Promise<Response> {
+  async function pendingPayment(paymentId: string): Promise<StoredPayment> {
     const p = await storage.getPayment(paymentId);
     if (!p) throw new RequestError('not_found', 'Unknown payment.');
-    return json(p.reply);
+    // A QR code or voucher past its expiry can no longer be paid: settle it so nothing charges later.
+    const a = p.reply.status === 'requires_action' ? p.reply.action : undefined;
+    if (a && (a.type === 'qr' || a.type === 'voucher') && a.expiresAt <= now()) {
+      const reply = failed('expired', { paymentId });
+      const expired = { ...p, reply };
+      await storage.putPayment(expired);
+      return expired;
+    }
+    return p;
+  }
+
+  async function paymentStatus(paymentId: string): Promise<Response> {
+    return json((await pendingPayment(paymentId)).reply);
+  }
+
+  async function cancelPayment(paymentId: string): Promise<Response> {
+    const p = await pendingPayment(paymentId);
+    if (p.reply.status !== 'requires_action') return json(p.reply);
+    await backend.cancel?.(p);
+    const reply = failed('cancelled', { paymentId });
+    await storage.putPayment({ ...p, reply });
+    return json(reply);
+  }
+
+  async function passkeyAssertion(paymentId: string, body: unknown): Promise<Response> {
+    const { credential } = validate(PasskeyAssertionRequest, body);
+    const p = await pendingPayment(paymentId);
+    if (p.reply.status !== 'requires_action' || p.reply.action.type !== 'passkey' || !backend.verifyStepUp) return json(p.reply);
+    let result: AuthorizeResult;
+    try {
+      result = await backend.verifyStepUp(p, credential);
+    } catch {
+      result = { status: 'failed', code: 'challenge_failed' };
+    }
+    const reply = toReply(paymentId, p.amount, result);
+    await storage.putPayment({ ...p, reply });
+    return json(reply, reply.status === 'failed' ? 402 : 200);
+  }
+
+  async function passkeyOptions(sessionId: string): Promise<Response> {
+    const session = await loadSession(sessionId);
+    if (!backend.passkeyRegistrationOptions) throw new RequestError('not_found', 'Passkeys are not offered.');
+    const r = await backend.passkeyRegistrationOptions(session);
+    if ('error' in r) throw new RequestError(r.error as ErrorCode, String(r.message));
+    return json({ status: 'ok', options: r });
+  }
+
+  async function passkeyRegistration(sessionId: string, body: unknown): Promise<Response> {
+    const { credential } = validate(PasskeyRegistrationRequest, body);
+    const session = await loadSession(sessionId);
+    if (!backend.registerPasskey) throw new RequestError('not_found', 'Passkeys are not offered.');
+    const r = await backend.registerPasskey(session, credential);
+    if (r !== true) throw new RequestError(r.error, r.message);
+    return json({ status: 'ok' });
   }
 
   async function route(req: Request): Promise<Response> {
@@ -358,6 +425,10 @@ export function createTillServer(options: TillServerOptions) {
     if ((p = match('/sessions/:id/quote', path))) return m === 'POST' ? quote(p.id!, await readBody(req)) : notAllowed();
     if ((p = match('/sessions/:id/payments', path))) return m === 'POST' ? pay(p.id!, await readBody(req)) : notAllowed();
     if ((p = match('/payments/:id', path))) return m === 'GET' ? paymentStatus(p.id!) : notAllowed();
+    if ((p = match('/payments/:id/cancel', path))) return m === 'POST' ? cancelPayment(p.id!) : notAllowed();
+    if ((p = match('/payments/:id/passkey', path))) return m === 'POST' ? passkeyAssertion(p.id!, await readBody(req)) : notAllowed();
+    if ((p = match('/sessions/:id/passkeys/options', path))) return m === 'POST' ? passkeyOptions(p.id!) : notAllowed();
+    if ((p = match('/sessions/:id/passkeys', path))) return m === 'POST' ? passkeyRegistration(p.id!, await readBody(req)) : notAllowed();
     throw new RequestError('not_found', 'Not a Till endpoint.');
   }
 
@@ -385,6 +456,11 @@ export function createTillServer(options: TillServerOptions) {
       return reply;
     },
     getPayment: (id: string) => storage.getPayment(id),
+    /** Replaces a pending action (e.g. a step-up after a challenge). */
+    async requireAction(paymentId: string, action: PaymentAction): Promise<void> {
+      const p = await storage.getPayment(paymentId);
+      if (p && p.reply.status === 'requires_action') await storage.putPayment({ ...p, reply: { status: 'requires_action', paymentId, action } });
+    },
   };
 }
 

@@ -1,8 +1,9 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { PaymentAction, PaymentReply, PaymentSource, PayRequest, Quote, Session } from '../protocol/index';
+import type { PasskeyCredential, PaymentAction, PaymentReply, PaymentSource, PayRequest, Quote, Session } from '../protocol/index';
 import { TillClientError, type TillClient } from '../core/client';
-import { bestQuote, bestQuotePerMethod, priceWith, type PricingInput } from '../core/pricing/index';
-import { amountBand, emptyState, learn, rank, type Device, type Outcome, type PreferenceState, type RankedMethod } from '../core/ranking/index';
+import type { PricingInput } from '../core/pricing/index';
+import { loadModule } from '../core/lazy';
+import { amountBand, emptyState, learn, priorMaps, rank, type Device, type Outcome, type PreferenceState, type RankedMethod } from '../core/ranking/index';
 import type { PreferenceCache } from './preference-cache';
 
 export type Phase = 'idle' | 'loading' | 'ready' | 'paying' | 'action' | 'succeeded' | 'unavailable';
@@ -29,7 +30,7 @@ export type CheckoutEvent =
   | { type: 'payment-started'; method: string; amount: number }
   | { type: 'payment-succeeded'; result: PaymentResult }
   | { type: 'payment-failed'; method: string; failure: Failure }
-  | { type: 'action-required'; method: string; action: PaymentAction['type'] };
+  | { type: 'action-required'; method: string; action: PaymentAction['type']; paymentId: string };
 
 export interface CheckoutState {
   phase: Phase;
@@ -51,6 +52,8 @@ export interface CheckoutState {
   prefs: PreferenceState;
   /** Whether the shopper agreed to save the card for next time. */
   saveMethod: boolean;
+  /** Installment count chosen for the selected method (1 = pay in full). */
+  installments: number;
 
   load(sessionId: string): Promise<void>;
   selectMethod(method: string, savedMethodId?: string): void;
@@ -64,6 +67,15 @@ export interface CheckoutState {
   refreshPayment(): Promise<void>;
   dismissFailure(): void;
   setSaveMethod(save: boolean): void;
+  setInstallments(count: number): void;
+  /** Cancels the pending payment (QR, voucher, redirect). */
+  cancelAction(): Promise<void>;
+  /** Answers a `passkey` step-up with the WebAuthn assertion. */
+  completePasskey(credential: PasskeyCredential): Promise<void>;
+  /** Enrols a passkey for this shopper after a successful payment; `create` runs the WebAuthn ceremony. */
+  enrollPasskey(create: (options: Record<string, unknown>) => Promise<PasskeyCredential>): Promise<boolean>;
+  /** Resumes a payment after a redirect brought the shopper back. */
+  resume(paymentId: string, method: string): Promise<void>;
   /** Erases this shopper's local preferences for this merchant and re-ranks from priors. */
   forgetPreferences(): Promise<void>;
   /** The shopper left while a started payment was pending. */
@@ -89,6 +101,13 @@ const NETWORK_RETRIES = 2;
 function randomKey(): string {
   const b = crypto.getRandomValues(new Uint8Array(16));
   return 'idem_' + [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/** Where a redirect method brings the shopper back: this page, without our own resume marker. */
+export function returnUrl(href: string): string {
+  const u = new URL(href);
+  u.searchParams.delete('till_payment');
+  return u.href;
 }
 
 /** A saved card is usable through the end of its expiry month. */
@@ -119,18 +138,21 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
   let cache: PreferenceCache | undefined;
 
   return createStore<CheckoutState>()((set, get) => {
-    function localQuote(session: Session, codes: string[] | undefined, method: string | undefined): Quote {
-      const input = pricingInputOf(session, now());
-      return codes ? priceWith(input, codes, method) : bestQuote(input, method);
+    /** The server's best quote for a method (or overall): what auto-apply shows. */
+    function bestFor(session: Session, method: string | undefined): Quote {
+      return session.methodQuotes.find((q) => q.method === method) ?? session.quote;
+    }
+
+    /** Prices exactly these codes in the browser, with the engine the server runs (loaded on first use). */
+    async function localQuote(session: Session, codes: string[], method: string | undefined): Promise<Quote> {
+      const { priceWith } = await loadModule('pricing');
+      return priceWith(pricingInputOf(session, now()), codes, method);
     }
 
     function rankFor(session: Session, prefs: PreferenceState): RankedMethod[] {
       const available = session.methods.map((m) => m.id);
-      const input = pricingInputOf(session, now());
-      const base = bestQuote(input).total;
-      const perMethod = bestQuotePerMethod(input, available);
       const savingsByMethod: Record<string, number> = {};
-      for (const m of available) savingsByMethod[m] = Math.max(0, base - (perMethod[m]?.total ?? base));
+      for (const m of available) savingsByMethod[m] = Math.max(0, session.quote.total - bestFor(session, m).total);
       return rank(prefs, {
         available,
         country: session.country,
@@ -139,7 +161,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         ...(options.device ? { device: options.device } : {}),
         savedMethods: session.savedMethods.map((m) => m.method),
         savingsByMethod,
-        ...(session.priors ? { priors: session.priors } : {}),
+        ...(session.priors ? { priors: priorMaps(session.priors) } : {}),
         now: Date.now(),
       });
     }
@@ -170,7 +192,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         }
         case 'requires_action':
           set({ phase: 'action', action: { paymentId: reply.paymentId, action: reply.action } });
-          onEvent({ type: 'action-required', method, action: reply.action.type });
+          onEvent({ type: 'action-required', method, action: reply.action.type, paymentId: reply.paymentId });
           return;
         case 'failed':
           // A fresh server quote replaces ours; the shopper confirms the new total by paying again.
@@ -191,8 +213,8 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
     async function priceCodes(codes: string[], method: string | undefined): Promise<Quote | undefined> {
       const session = get().session;
       if (!session) return undefined;
-      if (codes.every((c) => session.coupons.some((k) => k.code === c))) return localQuote(session, codes, method);
       try {
+        if (codes.every((c) => session.coupons.some((k) => k.code === c))) return await localQuote(session, codes, method);
         const r = await client.quote(session.id, { couponCodes: codes, ...(method ? { method } : {}) });
         return r.status === 'ok' ? r.quote : undefined;
       } catch {
@@ -245,6 +267,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       ranked: [],
       prefs: emptyState(),
       saveMethod: false,
+      installments: 1,
 
       async load(sessionId) {
         set({ phase: 'loading', failure: undefined });
@@ -261,7 +284,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
           const method = ranked[0]?.method ?? session.methods[0]?.id;
           // A returning one-click shopper starts on their saved instrument for the top method.
           const saved = session.savedMethods.find((m) => m.method === method && !isExpired(m, now()));
-          set({ phase: 'ready', session, prefs, ranked, method, savedMethodId: saved?.id, quote: localQuote(session, undefined, method), autoCoupons: true });
+          set({ phase: 'ready', session, prefs, ranked, method, savedMethodId: saved?.id, quote: bestFor(session, method), autoCoupons: true });
           onEvent({ type: 'viewed', sessionId: session.id });
         } catch (e) {
           const err = e instanceof TillClientError ? e : new TillClientError('network', 'Could not reach the payment service.', true);
@@ -273,9 +296,9 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         const { session, phase, autoCoupons, quote } = get();
         if (!session || (phase !== 'ready' && phase !== 'succeeded')) return;
         if (!session.methods.some((m) => m.id === method)) return;
-        set({ method, savedMethodId, failure: undefined });
+        set({ method, savedMethodId, failure: undefined, installments: 1 });
         onEvent({ type: 'method-selected', method });
-        if (autoCoupons) set({ quote: localQuote(session, undefined, method) });
+        if (autoCoupons) set({ quote: bestFor(session, method) });
         else
           void priceCodes(quote?.applied.map((a) => a.code) ?? [], method).then((q) => {
             if (q && get().method === method) set({ quote: q });
@@ -331,6 +354,8 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
             couponCodes: quote.applied.map((a) => a.code),
             expectedTotal: { amount: quote.total, currency: session.currency },
             ...(get().saveMethod && source.type === 'card_jwe' ? { saveMethod: true } : {}),
+            ...(get().installments > 1 ? { installments: get().installments } : {}),
+            ...(typeof location === 'object' && /^https?:/.test(location.href) ? { returnUrl: returnUrl(location.href) } : {}),
           };
         }
         const reply = await send(session.id, req);
@@ -343,6 +368,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         try {
           const reply = await client.paymentStatus(action.paymentId);
           if (reply.status !== 'requires_action') handleReply(reply, method);
+          else if (reply.action.type !== action.action.type) set({ action: { paymentId: reply.paymentId, action: reply.action } });
         } catch {
           // Transient: the caller keeps polling.
         }
@@ -354,6 +380,50 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
 
       setSaveMethod(save) {
         set({ saveMethod: save });
+      },
+
+      setInstallments(count) {
+        set({ installments: count });
+      },
+
+      async cancelAction() {
+        const { action, method } = get();
+        if (!action || !method) return;
+        try {
+          handleReply(await client.cancelPayment(action.paymentId), method);
+        } catch {
+          // Still pending on the server; polling continues.
+        }
+      },
+
+      async completePasskey(credential) {
+        const { action, method } = get();
+        if (!action || !method || action.action.type !== 'passkey') return;
+        try {
+          handleReply(await client.passkeyAssertion(action.paymentId, credential), method);
+        } catch {
+          fail({ code: 'network', message: 'We could not confirm the passkey. Try again.', retryable: true }, method);
+        }
+      },
+
+      async enrollPasskey(create) {
+        const { session } = get();
+        if (!session) return false;
+        try {
+          const opts = await client.passkeyRegistrationOptions(session.id);
+          if (opts.status !== 'ok' || !opts.options) return false;
+          const done = await client.registerPasskey(session.id, await create(opts.options));
+          return done.status === 'ok';
+        } catch {
+          return false;
+        }
+      },
+
+      async resume(paymentId, method) {
+        const { session } = get();
+        if (!session) return;
+        set({ method, phase: 'action', action: { paymentId, action: { type: 'redirect', url: 'https://resume.invalid/' } } });
+        await get().refreshPayment();
       },
 
       async forgetPreferences() {

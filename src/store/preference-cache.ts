@@ -1,5 +1,5 @@
 import { emptyState, type PreferenceState } from '../core/ranking/model';
-import { MAX_RECORD_BYTES, parsePreferenceRecord, PreferenceRecord } from '../core/ranking/schema';
+import { MAX_RECORD_BYTES, parsePreferenceRecord, validatePreferenceState } from '../core/ranking/schema';
 
 /**
  * Local, per-merchant cache of the shopper's payment-method preferences.
@@ -74,11 +74,12 @@ export function indexedDbBackend(dbName = 'till', storeName = 'preferences', fac
       db = undefined; // allow a later retry instead of caching the failure
       throw e;
     }));
-  const run = <T>(mode: IDBTransactionMode, op: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> =>
+  /** Runs `op` in its own transaction; resolves with the request's result once the transaction commits. */
+  const run = <T>(write: boolean, op: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> =>
     open().then(
       (d) =>
         new Promise<T>((resolve, reject) => {
-          const tx = d.transaction(storeName, mode);
+          const tx = d.transaction(storeName, write ? 'readwrite' : 'readonly');
           const req = op(tx.objectStore(storeName));
           tx.oncomplete = () => resolve(req.result);
           tx.onerror = tx.onabort = () => reject(tx.error ?? req.error ?? new Error('IndexedDB transaction failed'));
@@ -86,9 +87,9 @@ export function indexedDbBackend(dbName = 'till', storeName = 'preferences', fac
     );
   return {
     name: 'indexedDB',
-    get: (key) => run('readonly', (s) => s.get(key)),
-    set: (key, value) => run('readwrite', (s) => s.put(value, key)).then(() => undefined),
-    delete: (key) => run('readwrite', (s) => s.delete(key)).then(() => undefined),
+    get: (key) => run(false, (s) => s.get(key)),
+    set: async (key, value) => void (await run(true, (s) => s.put(value, key))),
+    delete: async (key) => void (await run(true, (s) => s.delete(key))),
   };
 }
 
@@ -105,9 +106,8 @@ function defaultBackends(): PreferenceBackend[] {
 
 /** Serialises a state for storage, dropping the weakest methods if it would exceed the size bound. */
 function serialise(state: PreferenceState): string | null {
-  const parsed = PreferenceRecord.safeParse(state);
-  if (!parsed.success) return null; // never persist something load() would reject
-  const s: PreferenceState = parsed.data;
+  const s = validatePreferenceState(state);
+  if (!s) return null; // never persist something load() would reject
   let text = JSON.stringify(s);
   const methods = Object.entries(s.methods).sort((a, b) => b[1].w - a[1].w);
   while (text.length > MAX_RECORD_BYTES && methods.length > 0) {
@@ -119,14 +119,16 @@ function serialise(state: PreferenceState): string | null {
 
 export function createPreferenceCache(options: PreferenceCacheOptions): PreferenceCache {
   const key = KEY_PREFIX + options.merchantKey;
-  // Ordered fallbacks; memory is always last and never fails.
+  // Ordered fallbacks; memory is always last and never fails. `index` never passes it, as only
+  // a backend not named "memory" is ever left, so `chain[index]` always exists.
   const chain = [...(options.backend ? [options.backend] : defaultBackends()), memoryBackend()];
   let index = 0;
+  const current = (): PreferenceBackend => chain[index] as PreferenceBackend;
 
   /** Runs `op` on the current backend, moving down the chain for good on any failure. */
   async function attempt<T>(op: (b: PreferenceBackend) => Promise<T>): Promise<T | undefined> {
-    while (index < chain.length) {
-      const b = chain[index] as PreferenceBackend;
+    for (;;) {
+      const b = current();
       try {
         return await op(b);
       } catch {
@@ -134,12 +136,11 @@ export function createPreferenceCache(options: PreferenceCacheOptions): Preferen
         index++;
       }
     }
-    return undefined;
   }
 
   return {
     get backend() {
-      return chain[index]?.name ?? 'memory';
+      return current().name;
     },
     async load() {
       const raw = await attempt((b) => b.get(key));

@@ -3,45 +3,42 @@ import type { CardBrand } from '../../protocol/common';
 /**
  * Brand table, in detection priority order (ties between equally specific prefixes go to the
  * earlier brand). Ranges follow braintree/credit-card-type; they are written as strings
- * ("lo-hi" or a single prefix, both ends the same length) because that is far smaller in the
- * bundle than code, and because prefix comparison of equal-length digit strings is numeric.
- * Columns: label, IIN prefixes, lengths, then optional CVC length (default 3) and gaps.
+ * because that is far smaller in the bundle than code, and because prefix comparison of
+ * equal-length digit strings is numeric.
+ * Fields, separated by ";": IIN prefixes, lengths, then optional label (default: the
+ * capitalised brand id), CVC length (default 3) and gaps (default {@link DEFAULT_GAPS}).
+ *
+ * Packed notation, expanded once at module init by {@link ranges}:
+ *   - tokens are separated by a space (absolute) or a comma (relative);
+ *   - "lo-hi" is a range whose `hi` only spells the digits that differ from `lo`'s tail:
+ *     "51-5" is 51–55, "506099-127" is 506099–506127;
+ *   - a relative token replaces the tail of the previous token's `lo` (same length):
+ *     "506166,168" is 506166 and 506168, "500000-4174,4176-6698" is 500000–504174, 504176–506698.
+ * Both ends of a range always have the same length. Lengths and gaps use the same notation.
  * Troy lists only its 9792 domestic range and the 65xxxx BINs we could verify, not the full
  * Discover-overlap list upstream carries.
  */
-const TABLE = {
-  visa: ['Visa', '4', '16 18 19'],
-  mastercard: ['Mastercard', '51-55 2221-2229 223-229 23-26 270-271 2720', '16'],
-  amex: ['American Express', '34 37', '15', 4, [4, 10]],
-  diners: ['Diners Club', '300-305 36 38 39', '14 16 19', 3, [4, 10]],
-  discover: ['Discover', '6011 644-649 65', '16 19'],
-  troy: ['Troy', '9792 650274 650923 65879800 65880800 65880900', '16'],
-  jcb: ['JCB', '2131 1800 3528-3589', '16-19'],
-  unionpay: [
-    'UnionPay',
-    '620 62100-62182 62184-62197 62200-62205 622010-622999 62207-62209 623-626 6270 6272 6276 ' +
-      '627700-627779 627781-627799 6282-6289 6291 6292 810 8110-8171',
-    '14-19',
-  ],
-  naranja: ['Naranja', '589562 402918 527572', '16'],
-  verve: [
-    'Verve',
-    '506099-506127 506129 506133-506150 506158-506163 506166 506168 506170 506173 506176-506180 ' +
-      '506184 506187-506188 506191 506195 506197 507865-507866 507868-507877 507880-507888 507900 507941',
-    '16 18 19',
-  ],
-  maestro: ['Maestro', '493698 500000-504174 504176-506698 506779-508999 56-59 63 67 6', '12-19'],
-  elo: [
-    'Elo',
-    '401178-401179 438935 457631-457632 431274 451416 457393 504175 506699-506778 509000-509999 ' +
-      '627780 636297 636368 650031-650033 650035-650051 650405-650439 650485-650538 650541-650598 ' +
-      '650700-650718 650720-650727 650901-650978 651652-651679 655000-655019 655021-655058',
-    '16',
-  ],
-  mir: ['Mir', '2200-2204', '16-19'],
-  hiper: ['Hiper', '637095 63737423 63743358 637568 637599 637609 637612', '16'],
-  hipercard: ['Hipercard', '606282', '16'],
-} satisfies Record<CardBrand, readonly [string, string, string, number?, number[]?]>;
+const TABLE: Record<CardBrand, string> = {
+  visa: '4;16 18-9',
+  mastercard: '51-5 2221-9 223-9 23-6 270-1 2720;16',
+  amex: '34 37;15;American Express;4;4 10',
+  diners: '300-5 36 38 39;14 16 19;Diners Club;3;4 10',
+  discover: '6011 644-9 65;16 19',
+  troy: '9792 650274,923 65879800 65880800,900;16',
+  jcb: '2131 1800 3528-89;16-9;JCB',
+  unionpay:
+    '620 62100-82,184-97 62200-5 622010-999 62207-9 623-6 6270,2,6 627700-79,781-99 6282-9 6291,2 810 8110-71;14-9;UnionPay',
+  naranja: '589562 402918 527572;16',
+  verve:
+    '506099-127,129,133-50,158-63,166,168,170,173,176-80,184,187-8,191,195,197 507865-6,868-77,880-8,900,941;16 18-9',
+  maestro: '493698 500000-4174,4176-6698,6779-8999 56-9 63 67 6;12-9',
+  elo:
+    '401178-9 438935 457631-2 431274 451416 457393 504175 506699-778 509000-999 627780 636297,368 ' +
+    '650031-3,035-51,405-39,485-538,541-98,700-18,720-7,901-78 651652-79 655000-19,021-58;16',
+  mir: '2200-4;16-9',
+  hiper: '637095 63737423 63743358 637568,599,609,612;16',
+  hipercard: '606282;16',
+};
 
 export interface BrandInfo {
   label: string;
@@ -51,33 +48,47 @@ export interface BrandInfo {
   gaps: readonly number[];
 }
 
-interface Entry extends BrandInfo {
-  brand: CardBrand;
-  ranges: readonly (readonly [lo: string, hi: string])[];
+/** Groups of four, as far as the longest PAN (19 digits) goes. */
+export const DEFAULT_GAPS: readonly number[] = [4, 8, 12, 16];
+
+/** Expands a packed range list (see {@link TABLE}) into [lo, hi] pairs. */
+function ranges(spec: string): [lo: string, hi: string][] {
+  const out: [string, string][] = [];
+  let prev = '';
+  for (const [, sep, d = '', h] of spec.matchAll(/(,?)(\d+)(?:-(\d+))?/g)) {
+    const lo = sep ? prev.slice(0, -d.length) + d : d;
+    out.push([lo, h ? lo.slice(0, -h.length) + h : lo]);
+    prev = lo;
+  }
+  return out;
 }
 
-const DEFAULT_GAPS: readonly number[] = [4, 8, 12, 16];
-
-function tokens(spec: string): [string, string][] {
-  return spec.split(' ').map((t) => {
-    const dash = t.indexOf('-');
-    return dash < 0 ? [t, t] : [t.slice(0, dash), t.slice(dash + 1)];
-  });
+/** Every number in a packed list of ranges: "16 18-9" is [16, 18, 19]. */
+function numbers(spec: string): number[] {
+  const out: number[] = [];
+  for (const [lo, hi] of ranges(spec)) for (let n = +lo; n <= +hi; n++) out.push(n);
+  return out;
 }
 
-const ENTRIES: readonly Entry[] = (Object.keys(TABLE) as CardBrand[]).map((brand) => {
-  const [label, prefixes, lengths, cvcLength = 3, gaps = DEFAULT_GAPS] = TABLE[brand];
-  const lens: number[] = [];
-  for (const [lo, hi] of tokens(lengths)) for (let n = Number(lo); n <= Number(hi); n++) lens.push(n);
-  return { brand, label, lengths: lens, cvcLength, gaps, ranges: tokens(prefixes) };
+/** [brand, prefix ranges, info], in table order. */
+const ENTRIES = (Object.keys(TABLE) as CardBrand[]).map((brand): [CardBrand, [string, string][], BrandInfo] => {
+  const [prefixes = '', lengths = '', label, cvc, gaps] = TABLE[brand].split(';');
+  return [
+    brand,
+    ranges(prefixes),
+    {
+      label: label || brand.charAt(0).toUpperCase() + brand.slice(1),
+      lengths: numbers(lengths),
+      cvcLength: cvc ? +cvc : 3,
+      gaps: gaps ? numbers(gaps) : DEFAULT_GAPS,
+    },
+  ];
 });
 
-const BY_BRAND = new Map(ENTRIES.map((e) => [e.brand, e]));
-
 export function brandInfo(brand: CardBrand): BrandInfo {
-  const e = BY_BRAND.get(brand);
+  const e = ENTRIES.find(([b]) => b === brand);
   if (!e) throw new TypeError('Unknown card brand');
-  return { label: e.label, lengths: e.lengths, cvcLength: e.cvcLength, gaps: e.gaps };
+  return { ...e[2] };
 }
 
 /** Digits of a card number typed with optional space/dash separators; undefined if anything else is present. */
@@ -92,29 +103,29 @@ export function stripSeparators(input: string): string | undefined {
  * "6"); while some matching prefix is still longer than the input, every candidate is kept.
  */
 export function matchBrands(input: string): CardBrand[] {
-  if (typeof input !== 'string') return [];
-  const digits = stripSeparators(input);
+  const digits = typeof input === 'string' ? stripSeparators(input) : undefined;
   if (digits === undefined) return [];
+  const len = digits.length;
   const candidates: CardBrand[] = [];
   let partial = false;
   let best: CardBrand | undefined;
   let bestStrength = 0;
-  for (const e of ENTRIES) {
+  for (const [brand, rs] of ENTRIES) {
     let matched = false;
-    for (const [lo, hi] of e.ranges) {
-      const n = Math.min(digits.length, lo.length);
+    for (const [lo, hi] of rs) {
+      const n = Math.min(len, lo.length);
       const head = digits.slice(0, n);
       if (head < lo.slice(0, n) || head > hi.slice(0, n)) continue;
       matched = true;
-      if (digits.length < lo.length) partial = true;
+      if (len < lo.length) partial = true;
       else if (lo.length > bestStrength) {
         bestStrength = lo.length;
-        best = e.brand;
+        best = brand;
       }
     }
-    if (matched) candidates.push(e.brand);
+    if (matched) candidates.push(brand);
   }
-  return !partial && best !== undefined ? [best] : candidates;
+  return !partial && best ? [best] : candidates;
 }
 
 /** The brand when exactly one is possible, for showing a logo while the shopper types. */

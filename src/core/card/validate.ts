@@ -1,5 +1,5 @@
 import type { CardBrand } from '../../protocol/common';
-import { brandInfo, matchBrands, stripSeparators } from './brands';
+import { brandInfo, DEFAULT_GAPS, detectBrand, matchBrands, stripSeparators } from './brands';
 
 /** Longest PAN ISO/IEC 7812 allows; the cap while the brand is still unknown. */
 const MAX_PAN = 19;
@@ -23,6 +23,13 @@ export type CardNumberResult =
       reason: 'empty' | 'not_a_string' | 'invalid_characters' | 'too_short' | 'too_long' | 'luhn' | 'unknown_brand';
     };
 
+type Reason = Extract<CardNumberResult, { valid: false }>['reason'];
+
+const invalid = (potentiallyValid: boolean, reason: Reason): CardNumberResult => ({ valid: false, potentiallyValid, reason });
+
+/** `s` without its non-digits. */
+const digitsOf = (s: string): string => s.replace(/\D/g, '');
+
 /**
  * Checks a card number the way braintree/card-validator does. Results never echo the input
  * except `digits` on success, so they are safe to pass to error reporting.
@@ -35,45 +42,37 @@ export function validateCardNumber(input: unknown): CardNumberResult {
       : typeof input === 'number' && Number.isSafeInteger(input) && input >= 0
         ? String(input)
         : undefined;
-  if (text === undefined) return { valid: false, potentiallyValid: false, reason: 'not_a_string' };
+  if (text === undefined) return invalid(false, 'not_a_string');
   const digits = stripSeparators(text);
-  if (digits === undefined) return { valid: false, potentiallyValid: false, reason: 'invalid_characters' };
-  if (digits === '') return { valid: false, potentiallyValid: true, reason: 'empty' };
+  if (digits === undefined) return invalid(false, 'invalid_characters');
+  if (!digits) return invalid(true, 'empty');
   const brands = matchBrands(digits);
   const brand = brands[0];
-  if (brand === undefined) return { valid: false, potentiallyValid: false, reason: 'unknown_brand' };
+  if (!brand) return invalid(false, 'unknown_brand');
   // Several brands still possible means a prefix is still being typed.
-  if (brands.length > 1) return { valid: false, potentiallyValid: true, reason: 'too_short' };
+  if (brands[1]) return invalid(true, 'too_short');
   const { lengths } = brandInfo(brand);
-  const max = Math.max(...lengths);
-  if (!lengths.includes(digits.length)) {
-    return digits.length < max
-      ? { valid: false, potentiallyValid: true, reason: 'too_short' }
-      : { valid: false, potentiallyValid: false, reason: 'too_long' };
-  }
+  const short = digits.length < Math.max(...lengths);
+  if (!lengths.includes(digits.length)) return invalid(short, short ? 'too_short' : 'too_long');
   // Some UnionPay issuers hand out numbers that fail mod 10 (card-validator skips it too).
-  if (brand !== 'unionpay' && !luhn(digits)) {
-    return { valid: false, potentiallyValid: digits.length < max, reason: 'luhn' };
-  }
+  if (brand !== 'unionpay' && !luhn(digits)) return invalid(short, 'luhn');
   return { valid: true, brand, digits };
 }
 
 /**
  * Display form of a (partial) number: non-digits dropped, cut at the brand's longest length,
  * spaced at the brand's gaps. Special gaps (Amex, Diners 4-6-x) only apply up to the brand's
- * shortest length; longer Diners numbers read better as groups of four.
+ * shortest length; longer Diners numbers read better as groups of four (as are numbers of an
+ * unknown brand, at most {@link MAX_PAN} digits long, so {@link DEFAULT_GAPS} cover them).
  */
 export function formatCardNumber(input: string): string {
-  const all = typeof input === 'string' ? input.replace(/\D/g, '') : '';
-  const brands = matchBrands(all);
-  const info = brands.length === 1 && brands[0] !== undefined ? brandInfo(brands[0]) : undefined;
+  const all = typeof input === 'string' ? digitsOf(input) : '';
+  const brand = detectBrand(all);
+  const info = brand && brandInfo(brand);
   const digits = all.slice(0, info ? Math.max(...info.lengths) : MAX_PAN);
-  const gaps = info && digits.length <= Math.min(...info.lengths) ? info.gaps : [];
+  const gaps = info && digits.length <= Math.min(...info.lengths) ? info.gaps : DEFAULT_GAPS;
   let out = '';
-  for (let i = 0; i < digits.length; i++) {
-    if (i > 0 && (gaps.length ? gaps.includes(i) : i % 4 === 0)) out += ' ';
-    out += digits[i];
-  }
+  for (let i = 0; i < digits.length; i++) out += (gaps.includes(i) ? ' ' : '') + digits[i];
   return out;
 }
 
@@ -81,11 +80,11 @@ export type ExpiryResult =
   | { valid: true; month: number; year: number }
   | { valid: false; reason: 'invalid_month' | 'invalid_year' | 'expired' | 'too_far' };
 
-function toInt(v: string | number, pattern: RegExp): number | undefined {
-  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? v : undefined;
-  if (typeof v !== 'string') return undefined;
-  const s = v.trim();
-  return pattern.test(s) ? Number(s) : undefined;
+/** Non-negative integer from a number or from text matching `pattern`; NaN (which fails every comparison) otherwise. */
+function toInt(v: string | number, pattern: RegExp): number {
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? v : NaN;
+  const s = typeof v === 'string' ? v.trim() : '';
+  return pattern.test(s) ? +s : NaN;
 }
 
 /**
@@ -94,10 +93,11 @@ function toInt(v: string | number, pattern: RegExp): number | undefined {
  * past `now`, so "99" read in 2025 is 1999 (expired), not 2099.
  */
 export function validateExpiry(month: string | number, year: string | number, now: Date): ExpiryResult {
+  const bad = (reason: Extract<ExpiryResult, { valid: false }>['reason']): ExpiryResult => ({ valid: false, reason });
   const m = toInt(month, /^\d{1,2}$/);
-  if (m === undefined || m < 1 || m > 12) return { valid: false, reason: 'invalid_month' };
+  if (!(m && m <= 12)) return bad('invalid_month'); // also 0 and NaN
   const raw = toInt(year, /^(\d{2}|\d{4})$/);
-  if (raw === undefined || (raw >= 100 && (raw < 1000 || raw > 9999))) return { valid: false, reason: 'invalid_year' };
+  if (!(raw < 100 || (raw >= 1000 && raw <= 9999))) return bad('invalid_year');
   // "0025" is a four-digit year in text; as a number it can only mean 25.
   const twoDigit = typeof year === 'number' ? raw < 100 : year.trim().length === 2;
   const nowYear = now.getFullYear();
@@ -107,8 +107,8 @@ export function validateExpiry(month: string | number, year: string | number, no
     if (y > nowYear + 20) y -= 100;
     else if (y < nowYear - 79) y += 100;
   }
-  if (y < nowYear || (y === nowYear && m < now.getMonth() + 1)) return { valid: false, reason: 'expired' };
-  if (y > nowYear + 20) return { valid: false, reason: 'too_far' };
+  if (y < nowYear || (y === nowYear && m < now.getMonth() + 1)) return bad('expired');
+  if (y > nowYear + 20) return bad('too_far');
   return { valid: true, month: m, year: y };
 }
 
@@ -121,24 +121,25 @@ export function parseExpiryInput(s: string): { month: string; year: string } {
   const sep = /\d\s*[/\-.\s]\s*/.exec(text);
   if (sep) {
     const cut = sep.index + 1;
-    return { month: text.slice(0, cut).replace(/\D/g, '').slice(0, 2), year: text.slice(cut).replace(/\D/g, '').slice(0, 4) };
+    return { month: digitsOf(text.slice(0, cut)).slice(0, 2), year: digitsOf(text.slice(cut)).slice(0, 4) };
   }
-  const digits = text.replace(/\D/g, '');
+  const digits = digitsOf(text);
   const monthLen = /^([2-9]|1[3-9])/.test(digits) ? 1 : 2;
   return { month: digits.slice(0, monthLen), year: digits.slice(monthLen, monthLen + 4) };
 }
 
-/** Same results as braintree/card-validator's `cvv`; `maxLength` may list several accepted lengths. */
+/**
+ * Same results as braintree/card-validator's `cvv`; `maxLength` may list several accepted lengths.
+ * card-validator accepts any length between the shortest and longest listed one, and keeps a
+ * shorter input potentially valid; an empty list accepts nothing (min = Infinity, max = -Infinity).
+ */
 export function validateCvc(
   input: unknown,
   maxLength: number | readonly number[] = 3,
 ): { valid: boolean; potentiallyValid: boolean } {
   const lengths = typeof maxLength === 'number' ? [maxLength] : maxLength;
-  if (typeof input !== 'string' || !/^\d*$/.test(input) || lengths.length === 0) {
-    return { valid: false, potentiallyValid: false };
-  }
-  if (lengths.includes(input.length)) return { valid: true, potentiallyValid: true };
-  if (input.length < Math.min(...lengths)) return { valid: false, potentiallyValid: true };
-  if (input.length > Math.max(...lengths)) return { valid: false, potentiallyValid: false };
-  return { valid: true, potentiallyValid: true };
+  const ok = typeof input === 'string' && /^\d*$/.test(input);
+  const n = ok ? input.length : 0;
+  const long = !ok || n > Math.max(...lengths);
+  return { valid: !long && !(n < Math.min(...lengths)), potentiallyValid: !long };
 }

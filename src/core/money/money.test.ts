@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exponentOf, formatMoney, money, MoneyError, toDecimalString } from './money';
+import { exponentOf, formatMoney, installmentPlan, money, MoneyError, toDecimalString } from './money';
 
 describe('money', () => {
   it('uses ISO 4217 exponents', () => {
@@ -32,5 +32,16 @@ describe('money', () => {
   it('refuses floats', () => {
     expect(() => money(1.5, 'USD')).toThrow(/integer/);
     expect(money(150, 'USD')).toEqual({ amount: 150, currency: 'USD' });
+  });
+});
+
+describe('installmentPlan', () => {
+  it('splits exactly, extra minor units first', () => {
+    expect(installmentPlan(32790, 3)).toEqual([10930, 10930, 10930]);
+    expect(installmentPlan(10000, 3)).toEqual([3334, 3333, 3333]);
+    expect(installmentPlan(7, 4)).toEqual([2, 2, 2, 1]);
+    for (const [total, n] of [[1, 12], [999_999, 7], [0, 3]] as const) {
+      expect(installmentPlan(total, n).reduce((a, b) => a + b, 0)).toBe(total);
+    }
   });
 });

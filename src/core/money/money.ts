@@ -1,5 +1,6 @@
 import { currencyExponent } from '../../protocol/currencies';
 import type { Money } from '../../protocol/common';
+import { allocate } from './rounding';
 
 export type { Money };
 
@@ -68,4 +69,12 @@ export function formatMoney(m: Money, locale: string, display: 'symbol' | 'code'
   // lib typings only list number | bigint.
   const decimal = toDecimalString(m.amount, m.currency) as unknown as number;
   return formatterFor(locale, m.currency, display).format(decimal);
+}
+
+/**
+ * Splits a total into `count` installments that sum exactly to it: equal parts, with the
+ * remainder's minor units on the first installments (largest-remainder allocation).
+ */
+export function installmentPlan(total: number, count: number): number[] {
+  return allocate(total, Array.from({ length: count }, () => 1));
 }

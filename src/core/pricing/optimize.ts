@@ -4,15 +4,25 @@
  * Why pruning is exact: with the rules in engine.ts every discount step is monotone in what
  * remains (a smaller base never gives a larger discount, and never leaves more behind), so the
  * saving f(S) of a coupon set is monotone (adding a coupon never lowers it) — evaluated on any
- * set, compatible or not. Hence f(S ∪ candidates) bounds every compatible set in the subtree.
+ * set, compatible or not — and subadditive (a coupon adds at most its standalone saving).
+ * Hence f(S ∪ candidates), and the class-aware refinement in `bound`, bound every compatible set
+ * in the subtree; the property tests check the result against exhaustive search.
  *
  * Tie-break: larger saving, then fewer coupons, then the lexicographically smaller sorted code
  * list. The search walks candidates in code order, including before excluding, which visits sets
  * in lexicographic order of their sorted codes; so a set found later never wins a full tie, and
- * only strictly better sets replace the incumbent.
+ * only strictly better sets replace the incumbent. The saving is always exact; only the
+ * "fewer coupons" search is budgeted (TIE_NODE_BUDGET) for pathological lists.
  */
 import type { Cart, Prep } from './engine';
 import { combines, evaluate } from './engine';
+
+/**
+ * Search nodes after which subtrees that can only tie the incumbent's saving are no longer
+ * explored. 2^12 nodes: the tie-break is exact for up to 12 usable coupons whatever they are
+ * (the search has at most 2^n − 1 nodes), and realistic lists of 60 finish far below it.
+ */
+const TIE_NODE_BUDGET = 4_096;
 
 /** Returns the chosen coupons as indices into `preps` (canonical order). */
 export function optimize(preps: readonly Prep[], cart: Cart): number[] {
@@ -44,6 +54,7 @@ export function optimize(preps: readonly Prep[], cart: Cart): number[] {
   // start. It is only a threshold: the winner is still whatever the exact search finds first in
   // lexicographic order, so the tie-break is unaffected.
   const floor = seed();
+  let nodes = 0;
 
   const rec = (list: readonly number[]): void => {
     for (let i = 0; i < list.length; i++) {
@@ -54,6 +65,7 @@ export function optimize(preps: readonly Prep[], cart: Cart): number[] {
         const d = list[j] ?? 0;
         if (row?.[d]) next.push(d);
       }
+      nodes++;
       path.push(c);
       member[c] = 1;
       const s = evaluate(preps, cart, member);
@@ -120,11 +132,21 @@ export function optimize(preps: readonly Prep[], cart: Cart): number[] {
 
   /** Whether some extension of `path` by members of `next` could beat the incumbent. */
   const explore = (s: number, next: readonly number[]): boolean => {
-    const ub = bound(next, Math.max(bestSaving, floor - 1));
+    // Cheap bound first (f of everything still compatible with the path); the class-aware bound
+    // costs up to 26 evaluations, so it only runs when the cheap one cannot prune.
+    for (const d of next) member[d] = 1;
+    let ub = evaluate(preps, cart, member);
+    for (const d of next) member[d] = 0;
+    if (ub > bestSaving && ub >= floor) ub = bound(next, Math.max(bestSaving, floor - 1));
     if (ub < floor) return false;
     if (ub > bestSaving) return true;
     if (ub < bestSaving) return false;
-    // Only a tie is reachable: it must use fewer coupons than the incumbent. Count the fewest
+    // Only a tie is reachable. Finding the fewest coupons for a saving already found can be a
+    // subset-sum search when many coupons stack to the same cap; it is bounded so a pathological
+    // coupon list cannot freeze the page. The saving stays exact; past the budget the tie-break
+    // is "fewest coupons found so far" (still deterministic: browser and server agree).
+    if (nodes > TIE_NODE_BUDGET) return false;
+    // It must use fewer coupons than the incumbent: it must use fewer coupons than the incumbent. Count the fewest
     // extra coupons whose standalone savings (upper bounds of their contributions) close the gap.
     let extra = 0;
     let acc = s;

@@ -2,7 +2,9 @@ export {
   amountBand,
   emptyState,
   learn,
+  priorMaps,
   priorShares,
+  type PriorMaps,
   rank,
   MAX_METHODS,
   type Device,
@@ -14,5 +16,5 @@ export {
   type RankReason,
   type RankedMethod,
 } from './model';
-export { PreferenceRecord, MAX_RECORD_BYTES, parsePreferenceRecord } from './schema';
+export { PreferenceRecord, MAX_RECORD_BYTES, parsePreferenceRecord, validatePreferenceState } from './schema';
 export { regionalShares } from './regional';

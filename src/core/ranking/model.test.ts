@@ -172,3 +172,18 @@ describe('amountBand', () => {
     expect(amountBand(5_00, 'XXX_NOT_A_CODE')).toBe(amountBand(5_00, 'USD'));
   });
 });
+
+describe('hostile method ids', () => {
+  it('treats ids like constructor and toString as plain data', () => {
+    let s = emptyState();
+    for (const method of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      s = learn(s, { method, outcome: 'chosen', ctx: {}, at: 1_000 });
+    }
+    expect(typeof Object).toBe('function');
+    expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'w')).toBe(false);
+    const ranked = rank(s, { available: ['constructor', 'toString', 'card'], now: 2_000, priors: { shares: { card: 1 } } });
+    for (const r of ranked) expect(Number.isFinite(r.score)).toBe(true);
+    expect(ranked.map((r) => r.method).sort()).toEqual(['card', 'constructor', 'toString']);
+    expect(JSON.parse(JSON.stringify(s)).methods).not.toHaveProperty('__proto__.w');
+  });
+});

@@ -1,5 +1,25 @@
 import type { MethodPriors } from '../../protocol/session';
-import { exponentOf } from '../money/money';
+
+/**
+ * Own-property lookup: method ids are data, and ids such as `constructor` or `toString` must not
+ * reach Object.prototype.
+ */
+const own = <T>(o: Readonly<Record<string, T>> | undefined, k: string): T | undefined => (o && Object.hasOwn(o, k) ? o[k] : undefined);
+
+/** Merchant priors keyed by method, as the model reads them. */
+export interface PriorMaps {
+  shares?: Record<string, number>;
+  successRates?: Record<string, number>;
+}
+
+/** The protocol sends priors as lists; the model reads them as own-property maps. */
+export function priorMaps(p: MethodPriors | undefined): PriorMaps | undefined {
+  if (!p) return undefined;
+  const toMap = (list?: { method: string; value: number }[]) =>
+    list && Object.fromEntries(list.map((e) => [e.method, e.value]));
+  return { ...(p.shares ? { shares: toMap(p.shares) } : {}), ...(p.successRates ? { successRates: toMap(p.successRates) } : {}) };
+}
+import { currencyExponent } from '../../protocol/currencies';
 import { regionalShares } from './regional';
 
 /**
@@ -52,7 +72,7 @@ export interface RankContext {
   savedMethods?: string[];
   /** Coupon savings per method, minor units of `currency`. */
   savingsByMethod?: Record<string, number>;
-  priors?: MethodPriors;
+  priors?: PriorMaps;
   /** Epoch ms. */
   now: number;
 }
@@ -101,15 +121,9 @@ export function emptyState(): PreferenceState {
  * Uses the ISO 4217 exponent so 1000 JPY and 10.00 USD land near each other; unknown currency → 2.
  */
 export function amountBand(amountMinor: number, currency: string): number {
-  let exp = 2;
-  try {
-    exp = exponentOf(currency);
-  } catch {
-    // Unknown currency: ranking must still work, and 2 decimals is by far the most common.
-  }
-  const major = amountMinor / 10 ** exp;
-  if (!(major >= 1)) return 0;
-  return Math.min(30, Math.floor(2 * Math.log10(major)));
+  // Unknown currency: ranking must still work, and 2 decimals is by far the most common.
+  const major = amountMinor / 10 ** (currencyExponent(currency) ?? 2);
+  return major >= 1 ? Math.min(30, Math.floor(2 * Math.log10(major))) : 0;
 }
 
 function ageFactor(from: number, to: number): number {
@@ -117,22 +131,22 @@ function ageFactor(from: number, to: number): number {
 }
 
 /** Population prior over `available` (same order): merchant shares blended with the regional table, summing to 1. */
-export function priorShares(available: readonly string[], country?: string, priors?: MethodPriors): number[] {
+export function priorShares(available: readonly string[], country?: string, priors?: PriorMaps): number[] {
   const table = regionalShares(country);
   const shares = priors?.shares;
   const n = available.length;
   let tableSum = 0;
   let shareSum = 0;
   for (const m of available) {
-    tableSum += table[m] ?? 0;
-    shareSum += shares?.[m] ?? 0;
+    tableSum += own(table, m) ?? 0;
+    shareSum += own(shares, m) ?? 0;
   }
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     const m = available[i] as string;
     // An unlisted method keeps a small floor so it is never ranked as impossible.
-    const t = ((table[m] ?? 0) + 0.02) / (tableSum + 0.02 * n);
-    const s = shareSum > 0 ? (shares?.[m] ?? 0) / shareSum : t;
+    const t = ((own(table, m) ?? 0) + 0.02) / (tableSum + 0.02 * n);
+    const s = shareSum > 0 ? (own(shares, m) ?? 0) / shareSum : t;
     out[i] = (1 - PRIOR_TABLE_MIX) * s + PRIOR_TABLE_MIX * t;
   }
   return out;
@@ -141,7 +155,8 @@ export function priorShares(available: readonly string[], country?: string, prio
 export function rank(state: PreferenceState, ctx: RankContext): RankedMethod[] {
   const available = ctx.available.filter((m, i, all) => all.indexOf(m) === i);
   const n = available.length;
-  const q = priorShares(available, ctx.country, ctx.priors);
+  const { country, currency } = ctx;
+  const q = priorShares(available, country, ctx.priors);
   const age = ageFactor(state.at, ctx.now);
   const rates = ctx.priors?.successRates;
   const saved = ctx.savedMethods ?? [];
@@ -152,7 +167,7 @@ export function rank(state: PreferenceState, ctx: RankContext): RankedMethod[] {
   let maxSaving = 0;
   let topPrior = 0;
   for (let i = 0; i < n; i++) {
-    const st = state.methods[available[i] as string];
+    const st = own(state.methods, available[i] as string);
     let w = 0;
     if (st) {
       // Partly conditioned on the device: same-device choices count double in that part.
@@ -169,18 +184,34 @@ export function rank(state: PreferenceState, ctx: RankContext): RankedMethod[] {
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const method = available[i] as string;
-    const st = state.methods[method];
+    const st = own(state.methods, method);
     const qm = q[i] as number;
     let score = ((personal[i] as number) * age + ALPHA * qm) / (total + ALPHA);
     // Reliability: merchant success rate as a 2-observation prior, updated by own outcomes.
     const s = st?.s ?? 0;
-    score *= (s + 2 * (rates?.[method] ?? 1)) / (s + 2 + 2 * (st?.f ?? 0));
+    score *= (s + 2 * (own(rates, method) ?? 1)) / (s + 2 + 2 * (st?.f ?? 0));
     const isSaved = saved.includes(method);
     if (isSaved) score *= SAVED_BOOST;
-    const saving = savings[method] ?? 0;
+    const saving = own(savings, method) ?? 0;
     if (saving > 0) score *= 1 + (SAVINGS_BOOST * saving) / maxSaving;
     sum += score;
-    out[i] = { method, score, reason: reasonFor(state, method, st, saving, isSaved, qm === topPrior, ctx) };
+    // Money is the most concrete reason, then the shopper's own habit, then social proof.
+    out[i] = {
+      method,
+      score,
+      reason:
+        saving > 0
+          ? { code: 'saves', amount: saving, ...(currency ? { currency } : {}) }
+          : state.last === method && state.streak > 0
+            ? { code: 'used_last_n', method, n: state.streak }
+            : st && st.n > 0
+              ? { code: 'used_before', method, n: st.n }
+              : isSaved
+                ? { code: 'saved_method' }
+                : qm === topPrior
+                  ? { code: 'popular_in_region', ...(country ? { country } : {}) }
+                  : { code: 'none' },
+    };
   }
   for (const r of out) r.score = sum > 0 ? r.score / sum : 1 / n;
   // Stable sort keeps merchant order for exact ties; the prior breaks ties of equal score.
@@ -188,29 +219,12 @@ export function rank(state: PreferenceState, ctx: RankContext): RankedMethod[] {
   return out.sort((a, b) => b.score - a.score || prior(b.method) - prior(a.method));
 }
 
-function reasonFor(
-  state: PreferenceState,
-  method: string,
-  st: MethodStats | undefined,
-  saving: number,
-  saved: boolean,
-  topPrior: boolean,
-  ctx: RankContext,
-): RankReason {
-  // Money is the most concrete reason, then the shopper's own habit, then social proof.
-  if (saving > 0) return ctx.currency ? { code: 'saves', amount: saving, currency: ctx.currency } : { code: 'saves', amount: saving };
-  if (state.last === method && state.streak > 0) return { code: 'used_last_n', method, n: state.streak };
-  if (st && st.n > 0) return { code: 'used_before', method, n: st.n };
-  if (saved) return { code: 'saved_method' };
-  if (topPrior) return ctx.country ? { code: 'popular_in_region', country: ctx.country } : { code: 'popular_in_region' };
-  return { code: 'none' };
-}
-
 const round = (x: number): number => Math.round(x * 1e4) / 1e4;
 
 /** Returns a new state; `state` is never mutated (it lives in a zustand store). */
 export function learn(state: PreferenceState, event: LearnEvent): PreferenceState {
   const { method, outcome } = event;
+  if (method === '__proto__') return state;
   const age = ageFactor(state.at, event.at);
   const choice = outcome === 'chosen';
   const offered = event.ctx.available;
@@ -221,12 +235,12 @@ export function learn(state: PreferenceState, event: LearnEvent): PreferenceStat
     const decay = choice && (!offered || offered.includes(m)) ? age * CHOICE_DECAY : age;
     methods[m] = { w: st.w * decay, mw: st.mw * decay, n: st.n, s: st.s * decay, f: st.f * decay };
   }
-  const cur = methods[method] ?? { w: 0, mw: 0, n: 0, s: 0, f: 0 };
+  const cur = own(methods, method) ?? { w: 0, mw: 0, n: 0, s: 0, f: 0 };
   if (choice) {
-    cur.w += 1;
-    if (event.ctx.device === 'mobile') cur.mw += 1;
+    cur.w++;
+    if (event.ctx.device === 'mobile') cur.mw++;
     cur.n = Math.min(MAX_COUNT, cur.n + 1);
-  } else if (outcome === 'succeeded') cur.s += 1;
+  } else if (outcome === 'succeeded') cur.s++;
   else cur.f += outcome === 'failed' ? 1 : 0.5;
   methods[method] = cur;
 
@@ -239,15 +253,14 @@ export function learn(state: PreferenceState, event: LearnEvent): PreferenceStat
   const keys = Object.keys(methods);
   if (keys.length > MAX_METHODS) {
     // Forget the weakest methods; the one just used always survives.
-    keys.sort((a, b) => (a === method ? -1 : b === method ? 1 : (methods[b]?.w ?? 0) - (methods[a]?.w ?? 0)));
+    keys.sort((a, b) => (a === method ? -1 : b === method ? 1 : (methods[b] as MethodStats).w - (methods[a] as MethodStats).w));
     for (const k of keys.slice(MAX_METHODS)) delete methods[k];
   }
-  const streak = choice ? (state.last === method ? Math.min(MAX_COUNT, state.streak + 1) : 1) : state.streak;
   return {
     version: 1,
     at: Math.max(state.at, event.at),
     last: choice ? method : state.last,
-    streak,
+    streak: choice ? (state.last === method ? Math.min(MAX_COUNT, state.streak + 1) : 1) : state.streak,
     methods,
   };
 }

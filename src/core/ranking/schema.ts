@@ -7,21 +7,39 @@ export const MAX_RECORD_BYTES = 4096;
 
 // Finite, non-negative and bounded: a tampered record cannot inject NaN/Infinity/negative
 // weights that would poison scores (zod rejects NaN and ±Infinity for z.number()).
-const Weight = z.number().check(z.minimum(0), z.maximum(1e6));
-const Count = z.int().check(z.minimum(0), z.maximum(1e6));
+const upTo = (max: number) => [z.minimum(0), z.maximum(max)] as const;
+const Weight = z.number().check(...upTo(1e6));
+const Count = z.int().check(...upTo(1e6));
 
-const MethodStatsSchema = z.object({ w: Weight, mw: Weight, n: Count, s: Weight, f: Weight });
-
-/** Schema of a persisted {@link PreferenceState}; `version` lets a future model discard old records. */
+/**
+ * Schema of a persisted {@link PreferenceState}, with `methods` read as a bounded list of
+ * `{ id, …stats }` (see {@link validatePreferenceState}); `version` lets a future model discard
+ * old records.
+ */
 export const PreferenceRecord = z.object({
   version: z.literal(1),
-  at: z.number().check(z.minimum(0), z.maximum(8.64e15)),
-  last: z.nullable(MethodId),
+  at: z.number().check(...upTo(8.64e15)),
+  last: z.optional(MethodId),
   streak: Count,
-  methods: z
-    .record(MethodId, MethodStatsSchema)
-    .check(z.refine((r) => Object.keys(r).length <= MAX_METHODS, { message: 'too many methods' })),
+  methods: z.array(z.object({ id: MethodId, w: Weight, mw: Weight, n: Count, s: Weight, f: Weight })).check(z.maxLength(MAX_METHODS)),
 });
+
+/**
+ * Validates a state (as stored: `methods` keyed by method id, `last` possibly null) and returns a
+ * clean copy, or `null`. Keys become list entries before zod sees them, so each id is checked
+ * like any other field, and the copy is rebuilt with own properties only.
+ */
+export function validatePreferenceState(raw: unknown): PreferenceState | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const r = raw as { methods?: unknown; last?: unknown };
+  const m = r.methods;
+  if (!m || typeof m !== 'object' || Array.isArray(m)) return null;
+  const methods = Object.entries(m).map(([id, v]) => ({ ...(v && typeof v === 'object' ? v : {}), id }));
+  const parsed = PreferenceRecord.safeParse({ ...r, last: r.last ?? undefined, methods });
+  if (!parsed.success) return null;
+  const { methods: list, last, ...rest } = parsed.data;
+  return { ...rest, last: last ?? null, methods: Object.fromEntries(list.map(({ id, ...st }) => [id, st])) };
+}
 
 /** Parses JSON text into a state, or `null` for anything corrupt, tampered, too big or of another version. */
 export function parsePreferenceRecord(text: unknown): PreferenceState | null {
@@ -32,6 +50,5 @@ export function parsePreferenceRecord(text: unknown): PreferenceState | null {
   } catch {
     return null;
   }
-  const r = PreferenceRecord.safeParse(raw);
-  return r.success ? r.data : null;
+  return validatePreferenceState(raw);
 }
