@@ -32,7 +32,7 @@ export default defineConfig(({ mode }): UserConfig => {
       build: {
         emptyOutDir: false,
         target: 'es2022',
-        lib: { entry: { 'till-jwe': 'src/lazy/jwe.ts', 'till-actions': 'src/lazy/actions.ts', 'till-pricing': 'src/core/pricing/index.ts' }, formats: ['es'], fileName: (_f, name) => `${name}.js` },
+        lib: { entry: { 'till-jwe': 'src/lazy/jwe.ts', 'till-actions': 'src/lazy/actions.ts', 'till-pricing': 'src/core/pricing/index.ts', 'till-stripe': 'src/lazy/stripe.ts' }, formats: ['es'], fileName: (_f, name) => `${name}.js` },
         minify: true,
       },
     };

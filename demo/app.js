@@ -30,7 +30,8 @@ async function startCheckout() {
   }
   const country = $('country').value;
   const items = CARTS[$('cart').value] ?? CARTS.standard;
-  const res = await fetch('/api/till/v1/sessions', {
+  const provider = params.get('provider') === 'stripe' ? '?provider=stripe' : '';
+  const res = await fetch('/api/till/v1/sessions' + provider, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'Till-Version': '1' },
     body: JSON.stringify({ items, country, shopperRef: shopperRef(), ...(params.get('locale') ? { locale: params.get('locale') } : {}) }),

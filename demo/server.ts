@@ -5,6 +5,7 @@
  *
  *   npx tsx demo/server.ts [--port 4321] [--host 127.0.0.1]
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -69,6 +70,8 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
   }
 
   let origin = `http://${host}:${port}`;
+  /** Demo-only knob (`?provider=stripe` on session creation), kept out of the protocol. */
+  const demoRequest = new AsyncLocalStorage<{ provider: string | null }>();
 
   const till = createTillServer({
     basePath: API,
@@ -98,7 +101,10 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
           coupons: demoCoupons(currency),
           firstOrder: !(req.shopperRef && ledger.some((e) => e.shopperRef === req.shopperRef)),
           ...(req.shopperRef ? { shopperRef: req.shopperRef } : {}),
-          tokenization: { provider: 'jwe', publicKey: publicJwk },
+          tokenization:
+            demoRequest.getStore()?.provider === 'stripe'
+              ? { provider: 'stripe', publishableKey: 'pk_test_TillDemoStandIn' }
+              : { provider: 'jwe', publicKey: publicJwk },
           ...(PRIORS[country] ? { priors: { shares: Object.entries(PRIORS[country]).map(([method, value]) => ({ method, value })) } } : {}),
         };
       },
@@ -207,7 +213,8 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
     return saveCard(shopperRef, card, r.status === 'declined' ? 'visa' : r.brand, card.number.slice(-4));
   }
 
-  const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; object-src 'none'";
+  // Stripe.js and its Elements frames are allowed for the Stripe provider; nothing else is.
+  const CSP = "default-src 'self'; script-src 'self' https://js.stripe.com; style-src 'self'; img-src 'self' data:; connect-src 'self' https://api.stripe.com; frame-src 'self' https://js.stripe.com; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; object-src 'none'";
   const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json' };
 
   async function serveFile(res: ServerResponse, rel: string) {
@@ -252,7 +259,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
       if (path.startsWith(API + '/')) {
         const { request, body } = await toRequest(req, url);
         if (requests.length < 1000) requests.push({ method: req.method ?? 'GET', path, body });
-        const response = await till.handle(request);
+        const response = await demoRequest.run({ provider: url.searchParams.get('provider') }, () => till.handle(request));
         res.writeHead(response.status, Object.fromEntries(response.headers));
         return res.end(await response.text());
       }

@@ -14,6 +14,6 @@ export { VERSION } from './version';
 
 /** Registers `<till-checkout>` and its parts, and wires on-demand chunks through the bundler. */
 export function defineTillElements(): void {
-  setLoaders({ jwe: () => import('./lazy/jwe'), actions: () => import('./lazy/actions'), pricing: () => import('./core/pricing/index') });
+  setLoaders({ jwe: () => import('./lazy/jwe'), actions: () => import('./lazy/actions'), pricing: () => import('./core/pricing/index'), stripe: () => import('./lazy/stripe') });
   registerElements();
 }

@@ -1,5 +1,4 @@
 import { html, LitElement, nothing } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
 import type { CardBrand, CardPlaintext } from '../../src/protocol/index';
 import { brandInfo, detectBrand, formatCardNumber, parseExpiryInput, validateCardNumber, validateCvc, validateExpiry } from '../../src/core/card/index';
 import { t, type MessageKey } from '../i18n/messages';
@@ -20,21 +19,39 @@ type Field = 'number' | 'expiry' | 'cvc';
 export class TillCardForm extends LitElement {
   static override styles = styles;
 
+  /** Reactive properties (static form: no decorator helpers in the script-tag bundle). */
+  static override properties = {
+    locale: {},
+    brands: { attribute: false },
+    disabled: { type: Boolean, reflect: true },
+    brand: { state: true },
+    errors: { state: true },
+    cvcDigits: { state: true },
+  };
+
   /** Shopper locale for labels and messages. */
-  @property() locale = 'en';
+  locale = 'en';
   /** Brands the merchant accepts; others are reported as unsupported. Empty = all. */
-  @property({ attribute: false }) brands: readonly CardBrand[] = [];
+  brands: readonly CardBrand[] = [];
   /** Disables every field, e.g. while paying. */
-  @property({ type: Boolean, reflect: true }) disabled = false;
+  disabled = false;
 
-  @state() private brand: CardBrand | undefined;
-  @state() private errors: Partial<Record<Field, MessageKey>> = {};
-  @state() private cvcDigits = 3;
+  private brand: CardBrand | undefined;
+  private errors: Partial<Record<Field, MessageKey>> = {};
+  private cvcDigits = 3;
 
-  @query('#number') private numberInput!: HTMLInputElement;
-  @query('#expiry') private expiryInput!: HTMLInputElement;
-  @query('#cvc') private cvcInput!: HTMLInputElement;
-  @query('#name') private nameInput!: HTMLInputElement;
+  private get numberInput(): HTMLInputElement {
+    return this.renderRoot.querySelector<HTMLInputElement>('#number')!;
+  }
+  private get expiryInput(): HTMLInputElement {
+    return this.renderRoot.querySelector<HTMLInputElement>('#expiry')!;
+  }
+  private get cvcInput(): HTMLInputElement {
+    return this.renderRoot.querySelector<HTMLInputElement>('#cvc')!;
+  }
+  private get nameInput(): HTMLInputElement {
+    return this.renderRoot.querySelector<HTMLInputElement>('#name')!;
+  }
 
   private now(): Date {
     return new Date();

@@ -17,6 +17,9 @@ export const styles = [
     .muted { color: var(--_muted); margin: 0; }
     .small { font-size: 0.8rem; }
     .consent { display: flex; gap: 8px; align-items: center; font-size: 0.9rem; }
+    .stripe { display: grid; gap: 8px; }
+    .stripe .label { font-weight: 600; }
+    ::slotted([slot='till-stripe-card']) { padding: 12px; border: 1px solid var(--_border); border-radius: var(--_radius); min-height: 20px; }
     .installments { display: grid; gap: 4px; font-size: 0.9rem; color: var(--_muted); }
     .installments select { font: inherit; padding: 8px; border-radius: var(--_radius); border: 1px solid var(--_border); }
     .success h2 { color: var(--_success); margin: 0 0 8px; }

@@ -1,5 +1,4 @@
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
 import { createClient } from '../../src/core/client';
 import { formatMoney, installmentPlan } from '../../src/core/money/money';
 import { jweProvider, TokenizationError, type TokenizationProvider } from '../../src/core/tokenize/provider';
@@ -38,22 +37,35 @@ type EventDetail<T extends CheckoutEvent['type']> = Omit<Extract<CheckoutEvent, 
 export class TillCheckout extends LitElement {
   static override styles = styles;
 
+  /** Reactive properties (static form: no decorator helpers in the script-tag bundle). */
+  static override properties = {
+    endpoint: {},
+    sessionId: { attribute: 'session-id' },
+    locale: {},
+    personalization: { reflect: true },
+    showAll: { state: true },
+    actionsReady: { state: true },
+    passkeyState: { state: true },
+  };
+
   /** Base URL of the merchant's Till endpoints, e.g. `/api/till/v1`. */
-  @property() endpoint = '';
+  endpoint = '';
   /** Id of the checkout session the merchant backend created. */
-  @property({ attribute: 'session-id' }) sessionId = '';
+  sessionId = '';
   /** Shopper locale (BCP 47); defaults to the session's locale. */
-  @property() locale = '';
+  locale = '';
   /** `off` disables the on-device preference model: methods follow the merchant's priors only. */
-  @property({ reflect: true }) personalization: 'on' | 'off' = 'on';
+  personalization: 'on' | 'off' = 'on';
 
   /** The shopper asked to see every method instead of the one-click button. */
-  @state() private showAll = false;
+  private showAll = false;
   /** `<till-payment-action>` arrives in an on-demand chunk; set once it is defined. */
-  @state() private actionsReady = false;
-  @state() private passkeyState: 'idle' | 'saving' | 'saved' | 'unavailable' = 'idle';
+  private actionsReady = false;
+  private passkeyState: 'idle' | 'saving' | 'saved' | 'unavailable' = 'idle';
 
-  @query('till-card-form') private cardForm?: TillCardForm;
+  private get cardForm(): TillCardForm | undefined {
+    return this.renderRoot.querySelector<TillCardForm>('till-card-form') ?? undefined;
+  }
 
   // Until endpoint and session-id are set, an empty store that never loads.
   private store: CheckoutStore = createCheckoutStore({ client: createClient({ baseUrl: 'about:blank' }) });
@@ -91,6 +103,9 @@ export class TillCheckout extends LitElement {
     removeEventListener('pagehide', this.onPageHide);
     removeEventListener('message', this.onMessage);
     clearTimeout(this.pollTimer);
+    void this.stripeCard?.then((c) => c.destroy(), () => undefined);
+    this.stripeHost?.remove();
+    this.stripeCard = this.stripeHost = undefined;
   }
 
   private readonly onPageHide = () => this.store.getState().abandon();
@@ -113,10 +128,13 @@ export class TillCheckout extends LitElement {
   protected override updated(): void {
     const s = this.store.getState();
     if (s.phase === 'action' && s.action) {
-      if (s.action.action.type === 'redirect' && !this.resuming) this.redirect(s.action.paymentId, s.action.action.url);
+      const { paymentId, action } = s.action;
+      if (action.type === 'redirect' && !this.resuming) void loadModule('actions').then((m) => m.startRedirect(this.sessionId, paymentId, s.method, action.url));
       else if (!this.actionsReady) void this.loadActions();
     }
     if (s.phase === 'ready' && !this.resumeChecked) this.checkResume();
+    const tk = s.session?.tokenization;
+    if (tk?.provider === 'stripe' && this.renderRoot.querySelector('slot[name="till-stripe-card"]')) this.mountStripe(tk.publishableKey);
     // While an action is pending, poll its status with backoff (the postMessage path is a shortcut).
     if (s.phase === 'action' && this.pollTimer === undefined) {
       this.pollDelay = 1000;
@@ -143,34 +161,15 @@ export class TillCheckout extends LitElement {
   private resuming = false;
   private resumeChecked = false;
 
-  /** Remembers the pending payment so the widget can resume it when the bank sends the shopper back. */
-  private redirect(paymentId: string, url: string) {
-    try {
-      sessionStorage.setItem('till:redirect', JSON.stringify({ sessionId: this.sessionId, paymentId, method: this.store.getState().method }));
-    } catch {
-      // Private mode: the return still works through the `till_payment` query parameter alone.
-    }
-    location.assign(url);
-  }
-
   private checkResume() {
     this.resumeChecked = true;
-    const params = new URLSearchParams(location.search);
-    const paymentId = params.get('till_payment');
-    if (!paymentId) return;
-    let saved: { sessionId?: string; paymentId?: string; method?: string } = {};
-    try {
-      saved = JSON.parse(sessionStorage.getItem('till:redirect') ?? '{}') as typeof saved;
-      sessionStorage.removeItem('till:redirect');
-    } catch {
-      // ignore
-    }
-    // Only the payment this widget started, for this session, is resumed.
-    if (saved.paymentId !== paymentId || saved.sessionId !== this.sessionId || !saved.method) return;
-    params.delete('till_payment');
-    history.replaceState(history.state, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
-    this.resuming = true;
-    void this.store.getState().resume(paymentId, saved.method).finally(() => (this.resuming = false));
+    if (!location.search.includes('till_payment=')) return;
+    void loadModule('actions').then((m) => {
+      const r = m.takeResume(this.sessionId);
+      if (!r) return;
+      this.resuming = true;
+      void this.store.getState().resume(r.paymentId, r.method).finally(() => (this.resuming = false));
+    });
   }
 
   private async onPasskey() {
@@ -276,12 +275,31 @@ export class TillCheckout extends LitElement {
     return tk?.provider === 'jwe' ? jweProvider(tk.publicKey) : undefined;
   }
 
+  /** Stripe Elements, mounted once into a light-DOM child that the shadow root slots in. */
+  private stripeCard?: Promise<import('../../src/lazy/stripe').StripeCard>;
+  private stripeHost?: HTMLElement;
+
+  private mountStripe(publishableKey: string) {
+    if (this.stripeHost) return;
+    const host = document.createElement('div');
+    host.slot = 'till-stripe-card';
+    this.append(host);
+    this.stripeHost = host;
+    this.stripeCard = loadModule('stripe').then((m) => m.mountStripeCard(publishableKey, host, this.language));
+    this.stripeCard.catch(() => undefined);
+  }
+
   private async onPay() {
     const s = this.store.getState();
     if (s.phase !== 'ready' || !s.session) return;
     const method = s.session.methods.find((m) => m.id === s.method);
     let source: () => Promise<PaymentSource>;
-    if (method?.flow === 'card' && !s.savedMethodId) {
+    const tk = s.session.tokenization;
+    if (method?.flow === 'card' && !s.savedMethodId && tk.provider === 'stripe') {
+      const pending = this.stripeCard;
+      if (!pending) return;
+      source = async () => (await pending).tokenize();
+    } else if (method?.flow === 'card' && !s.savedMethodId) {
       const card = this.cardForm?.readCard();
       if (!card) return;
       const provider = this.provider();
@@ -350,7 +368,9 @@ export class TillCheckout extends LitElement {
       ${oneClick
         ? nothing
         : html`<till-method-list .locale=${lang} .options=${options} .value=${selected} ?disabled=${busy} @change=${this.onMethodChange}></till-method-list>`}
-      ${showCard
+      ${showCard && s.session.tokenization.provider === 'stripe'
+        ? html`<div class="stripe" part="stripe-card"><span class="label">${t(lang, 'cardDetails')}</span><slot name="till-stripe-card"></slot></div>`
+        : showCard
         ? html`<till-card-form .locale=${lang} .brands=${method?.brands ?? []} ?disabled=${busy}></till-card-form>
             <label class="consent"><input type="checkbox" .checked=${s.saveMethod} ?disabled=${busy}
               @change=${(e: Event) => this.store.getState().setSaveMethod((e.target as HTMLInputElement).checked)} /> ${t(lang, 'saveCard')}</label>`

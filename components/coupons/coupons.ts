@@ -1,5 +1,4 @@
 import { css, html, LitElement, nothing } from 'lit';
-import { property, query } from 'lit/decorators.js';
 import type { Quote } from '../../src/protocol/index';
 import { formatMoney } from '../../src/core/money/money';
 import { t, type MessageKey } from '../i18n/messages';
@@ -38,15 +37,26 @@ export class TillCoupons extends LitElement {
     `,
   ];
 
-  @property() locale = 'en';
-  @property({ attribute: false }) quote?: Quote;
-  /** Labels of known coupons by code. */
-  @property({ attribute: false }) labels: Readonly<Record<string, string | undefined>> = {};
-  /** Outcome of the last typed code. */
-  @property({ attribute: false }) result?: { code: string; applied: boolean; reason?: string };
-  @property({ type: Boolean }) disabled = false;
+  /** Reactive properties (static form: no decorator helpers in the script-tag bundle). */
+  static override properties = {
+    locale: {},
+    quote: { attribute: false },
+    labels: { attribute: false },
+    result: { attribute: false },
+    disabled: { type: Boolean },
+  };
 
-  @query('input') private input!: HTMLInputElement;
+  locale = 'en';
+  quote?: Quote;
+  /** Labels of known coupons by code. */
+  labels: Readonly<Record<string, string | undefined>> = {};
+  /** Outcome of the last typed code. */
+  result?: { code: string; applied: boolean; reason?: string };
+  disabled = false;
+
+  private get input(): HTMLInputElement {
+    return this.renderRoot.querySelector<HTMLInputElement>('input')!;
+  }
 
   private intent(type: 'apply' | 'remove', code: string) {
     this.dispatchEvent(new CustomEvent<CouponIntent>(`till-coupon-${type}`, { detail: { code }, bubbles: true, composed: true }));

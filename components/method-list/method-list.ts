@@ -1,5 +1,4 @@
 import { css, html, LitElement, nothing } from 'lit';
-import { property } from 'lit/decorators.js';
 import type { PaymentMethod, SavedMethod } from '../../src/protocol/index';
 import { brandInfo } from '../../src/core/card/index';
 import { t } from '../i18n/messages';
@@ -47,12 +46,20 @@ export class TillMethodList extends LitElement {
     `,
   ];
 
-  @property() locale = 'en';
+  /** Reactive properties (static form: no decorator helpers in the script-tag bundle). */
+  static override properties = {
+    locale: {},
+    options: { attribute: false },
+    value: {},
+    disabled: { type: Boolean, reflect: true },
+  };
+
+  locale = 'en';
   /** Options in display order. */
-  @property({ attribute: false }) options: readonly MethodOption[] = [];
+  options: readonly MethodOption[] = [];
   /** Selected option value (`method id` or `saved:<id>`). */
-  @property() value = '';
-  @property({ type: Boolean, reflect: true }) disabled = false;
+  value = '';
+  disabled = false;
 
   private onChange(e: Event) {
     this.value = (e.target as HTMLInputElement).value;

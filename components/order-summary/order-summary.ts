@@ -1,5 +1,4 @@
 import { css, html, LitElement, nothing } from 'lit';
-import { property } from 'lit/decorators.js';
 import type { CartLine, Quote } from '../../src/protocol/index';
 import { formatMoney } from '../../src/core/money/money';
 import { t } from '../i18n/messages';
@@ -28,9 +27,16 @@ export class TillOrderSummary extends LitElement {
     `,
   ];
 
-  @property() locale = 'en';
-  @property({ attribute: false }) lines: readonly CartLine[] = [];
-  @property({ attribute: false }) quote?: Quote;
+  /** Reactive properties (static form: no decorator helpers in the script-tag bundle). */
+  static override properties = {
+    locale: {},
+    lines: { attribute: false },
+    quote: { attribute: false },
+  };
+
+  locale = 'en';
+  lines: readonly CartLine[] = [];
+  quote?: Quote;
 
   override render() {
     const q = this.quote;

@@ -8,6 +8,8 @@ export interface LazyModules {
   actions: () => Promise<typeof import('../lazy/actions')>;
   /** The coupon engine, needed in the browser only when the shopper edits coupons by hand. */
   pricing: () => Promise<typeof import('./pricing/index')>;
+  /** Stripe Elements glue, only for sessions whose tokenization provider is Stripe. */
+  stripe: () => Promise<typeof import('../lazy/stripe')>;
 }
 
 let loaders: Partial<LazyModules> = {};

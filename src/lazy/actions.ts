@@ -28,3 +28,36 @@ export async function passkeyCreate(options: Record<string, unknown>): Promise<P
 export function drawQr(payload: string, canvas: HTMLCanvasElement): void {
   generate(payload, { minCorrectionLevel: correction.M }).toCanvas(canvas, { on: [0, 0, 0, 255], off: [255, 255, 255, 255], pad: 4 });
 }
+
+const RESUME_KEY = 'till:redirect';
+
+/** Remembers the pending payment, then leaves for the bank; the widget resumes it on return. */
+export function startRedirect(sessionId: string, paymentId: string, method: string | undefined, url: string): void {
+  try {
+    sessionStorage.setItem(RESUME_KEY, JSON.stringify({ sessionId, paymentId, method }));
+  } catch {
+    // Private mode: nothing to resume from, the shopper sees the result on the merchant's page.
+  }
+  location.assign(url);
+}
+
+/**
+ * After the bank sends the shopper back with `?till_payment=…`: the payment to resume, only if
+ * this browser started it for this very session. The marker is removed from the address bar.
+ */
+export function takeResume(sessionId: string): { paymentId: string; method: string } | undefined {
+  const params = new URLSearchParams(location.search);
+  const paymentId = params.get('till_payment');
+  if (!paymentId) return undefined;
+  let saved: { sessionId?: string; paymentId?: string; method?: string } = {};
+  try {
+    saved = JSON.parse(sessionStorage.getItem(RESUME_KEY) ?? '{}') as typeof saved;
+    sessionStorage.removeItem(RESUME_KEY);
+  } catch {
+    return undefined;
+  }
+  if (saved.paymentId !== paymentId || saved.sessionId !== sessionId || !saved.method) return undefined;
+  params.delete('till_payment');
+  history.replaceState(history.state, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
+  return { paymentId, method: saved.method };
+}

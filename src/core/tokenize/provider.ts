@@ -12,9 +12,10 @@ export interface TokenizationProvider {
 
 export class TokenizationError extends Error {
   override name = 'TokenizationError';
-  constructor(readonly code: 'unavailable' | 'failed') {
+  /** `message` may only be a provider's shopper-facing text (e.g. Stripe's "Your card number is incomplete."). */
+  constructor(readonly code: 'unavailable' | 'failed', message?: string) {
     // Deliberately generic: nothing about the card may end up in a message.
-    super(code === 'unavailable' ? 'Card encryption is not available in this browser.' : 'The card could not be secured for sending.');
+    super(message ?? (code === 'unavailable' ? 'Card encryption is not available in this browser.' : 'The card could not be secured for sending.'));
   }
 }
 

@@ -1,0 +1,2 @@
+export const BUDGETS: Record<string, number>;
+export function gzipSize(file: string): number;
