@@ -9,6 +9,14 @@ export const PRODUCTS: Record<string, { name: string; category: string; prices: 
 
 export const SHIPPING: Record<string, number> = { USD: 500, EUR: 490, BRL: 1990, CNY: 1000, JPY: 600, KWD: 1500, INR: 9900, MXN: 9900 };
 
+/** Rates the demo merchant shows a second currency with (display only, labelled an estimate). */
+export const DISPLAY_RATES: Record<string, { currency: string; rate: number }> = {
+  BRL: { currency: 'USD', rate: 0.18 },
+  JPY: { currency: 'USD', rate: 0.0067 },
+  KWD: { currency: 'USD', rate: 3.26 },
+  CNY: { currency: 'USD', rate: 0.14 },
+};
+
 export const COUNTRY_DEFAULTS: Record<string, { currency: string; locale: string }> = {
   US: { currency: 'USD', locale: 'en-US' },
   NL: { currency: 'EUR', locale: 'nl-NL' },
@@ -22,9 +30,20 @@ export const COUNTRY_DEFAULTS: Record<string, { currency: string; locale: string
 
 const card: PaymentMethod = { id: 'card', flow: 'card', label: 'Card', brands: ['visa', 'mastercard', 'amex', 'discover', 'diners', 'jcb', 'unionpay', 'maestro', 'elo', 'hipercard', 'mir'] };
 
+/** A wallet through the Payment Request API: offered only where the browser can pay with it. */
+const GOOGLE_PAY: PaymentMethod = {
+  id: 'wallet',
+  flow: 'wallet',
+  label: 'Google Pay',
+  paymentRequest: {
+    supportedMethods: 'https://google.com/pay',
+    data: { environment: 'TEST', apiVersion: 2, apiVersionMinor: 0, merchantInfo: { merchantName: 'Till demo store' }, allowedPaymentMethods: [{ type: 'CARD', parameters: { allowedAuthMethods: ['PAN_ONLY', 'CRYPTOGRAM_3DS'], allowedCardNetworks: ['VISA', 'MASTERCARD'] }, tokenizationSpecification: { type: 'PAYMENT_GATEWAY', parameters: { gateway: 'example', gatewayMerchantId: 'till-demo' } } }] },
+  },
+};
+
 /** Methods offered per country (the demo's stand-in for a merchant's payment configuration). */
 export const METHODS: Record<string, PaymentMethod[]> = {
-  US: [card, { id: 'paypal', flow: 'redirect', label: 'PayPal' }, { id: 'klarna', flow: 'redirect', label: 'Klarna', installments: [1, 4] }],
+  US: [card, GOOGLE_PAY, { id: 'paypal', flow: 'redirect', label: 'PayPal' }, { id: 'klarna', flow: 'redirect', label: 'Klarna', installments: [1, 4] }],
   NL: [card, { id: 'ideal', flow: 'redirect', label: 'iDEAL' }, { id: 'klarna', flow: 'redirect', label: 'Klarna' }],
   BR: [{ ...card, installments: [1, 2, 3, 6, 12] }, { id: 'pix', flow: 'qr', label: 'PIX' }, { id: 'boleto', flow: 'voucher', label: 'Boleto' }],
   CN: [card, { id: 'alipay', flow: 'qr', label: 'Alipay' }, { id: 'wechat_pay', flow: 'qr', label: 'WeChat Pay' }, { id: 'unionpay_qr', flow: 'qr', label: 'UnionPay QR' }],
@@ -36,7 +55,7 @@ export const METHODS: Record<string, PaymentMethod[]> = {
 
 /** The merchant's method shares per country (what the demo shop has seen across all its shoppers). */
 export const PRIORS: Record<string, Record<string, number>> = {
-  US: { card: 0.62, paypal: 0.28, klarna: 0.1 },
+  US: { card: 0.55, wallet: 0.12, paypal: 0.25, klarna: 0.08 },
   BR: { pix: 0.48, card: 0.36, boleto: 0.16 },
   CN: { alipay: 0.52, wechat_pay: 0.38, card: 0.06, unionpay_qr: 0.04 },
   JP: { card: 0.55, konbini: 0.25, paypay: 0.2 },

@@ -3,7 +3,8 @@
 const paymentId = location.pathname.split('/')[3];
 async function finish(result) {
   await fetch(`${location.pathname}/${result}`, { method: 'POST' });
-  window.parent.postMessage({ type: 'till:challenge-complete', paymentId }, '*');
+  // The demo shop and its simulated issuer share an origin; a real issuer targets the shop's origin.
+  window.parent.postMessage({ type: 'till:challenge-complete', paymentId }, location.origin);
 }
 document.getElementById('complete').addEventListener('click', () => void finish('complete'));
 document.getElementById('fail').addEventListener('click', () => void finish('fail'));

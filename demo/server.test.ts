@@ -122,4 +122,53 @@ describe('server kit over HTTP', () => {
     const unknown = await post(`/sessions/${s.id}/quote`, { couponCodes: ['NOPE'] });
     expect(await unknown.json()).toMatchObject({ quote: { rejected: [{ code: 'NOPE', reason: 'unknown_code' }] } });
   });
+
+  it('treats a retry that only adds unknown fields as the same request', async () => {
+    const s = await newSession();
+    const body = await payBody(s, '4242424242424242');
+    const first = await (await post(`/sessions/${s.id}/payments`, body)).json();
+    const again = await post(`/sessions/${s.id}/payments`, { ...body, clientNote: 'retry' });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(first);
+    expect(ledgerFor(s.id)).toHaveLength(1);
+  });
+
+  it('does not let a paid-late QR code charge after it expired', async () => {
+    const s = await newSession('BR');
+    const pix = s.methodQuotes.find((q) => q.method === 'pix')!;
+    const res = await post(`/sessions/${s.id}/payments`, {
+      idempotencyKey: `idem_${crypto.randomUUID().replace(/-/g, '')}`,
+      method: 'pix',
+      source: { type: 'none' },
+      couponCodes: pix.applied.map((a) => a.code),
+      expectedTotal: { amount: pix.total, currency: 'BRL' },
+    });
+    const reply = PaymentReply.parse(await res.json());
+    expect(reply).toMatchObject({ status: 'requires_action', action: { type: 'qr' } });
+    if (reply.status !== 'requires_action' || reply.action.type !== 'qr') return;
+    await demo.till.requireAction(reply.paymentId, { ...reply.action, expiresAt: Math.floor(Date.now() / 1000) - 1 });
+    const settled = await demo.till.settle(reply.paymentId, { status: 'succeeded', orderId: 'ord_late' });
+    expect(settled).toMatchObject({ status: 'failed', code: 'expired' });
+    expect(ledgerFor(s.id)).toHaveLength(0);
+  });
+
+  it('refuses a saved card presented under another method', async () => {
+    const ref = `shopper_${crypto.randomUUID().slice(0, 8)}`;
+    await fetch(`${demo.url}demo/vault`, { method: 'POST', body: JSON.stringify({ shopperRef: ref, card: { number: '4242424242424242', expMonth: 12, expYear: 2034, cvc: '123' } }) });
+    const res = await post('/sessions', { items: [{ productId: 'tee-classic', quantity: 1 }], country: 'BR', shopperRef: ref });
+    const reply = SessionReply.parse(await res.json());
+    if (reply.status !== 'ok') throw new Error('no session');
+    const s = reply.session;
+    const saved = s.savedMethods[0]!;
+    const pix = s.methodQuotes.find((q) => q.method === 'pix')!;
+    const pay = await post(`/sessions/${s.id}/payments`, {
+      idempotencyKey: `idem_${crypto.randomUUID().replace(/-/g, '')}`,
+      method: 'pix',
+      source: { type: 'saved', savedMethodId: saved.id },
+      couponCodes: pix.applied.map((a) => a.code),
+      expectedTotal: { amount: pix.total, currency: 'BRL' },
+    });
+    expect(await pay.json()).toMatchObject({ status: 'failed', code: 'method_unavailable' });
+    expect(ledgerFor(s.id)).toHaveLength(0);
+  });
 });

@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair } from 'jose';
 import { createTillServer, type AuthorizeResult, type SessionDraft, type StoredPayment } from '../src/server/index';
-import { COUNTRY_DEFAULTS, demoCoupons, hiddenCoupon, METHODS, PRIORS, PRODUCTS, SHIPPING } from './catalog';
+import { COUNTRY_DEFAULTS, DISPLAY_RATES, demoCoupons, hiddenCoupon, METHODS, PRIORS, PRODUCTS, SHIPPING } from './catalog';
 import { authorizeCard, decryptCard } from './processor';
 import { createPasskeys } from './passkeys';
 import type { FailureCode } from '../src/protocol/index';
@@ -105,6 +105,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
             demoRequest.getStore()?.provider === 'stripe'
               ? { provider: 'stripe', publishableKey: 'pk_test_TillDemoStandIn' }
               : { provider: 'jwe', publicKey: publicJwk },
+          ...(DISPLAY_RATES[currency] ? { displayCurrency: DISPLAY_RATES[currency] } : {}),
           ...(PRIORS[country] ? { priors: { shares: Object.entries(PRIORS[country]).map(([method, value]) => ({ method, value })) } } : {}),
         };
       },
@@ -142,6 +143,10 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
         } else if (source.type === 'saved') {
           card = session.shopperRef ? vault.get(session.shopperRef)?.find((v) => v.method.id === source.savedMethodId)?.card : undefined;
           if (!card) return { status: 'failed', code: 'method_unavailable' };
+        } else if (source.type === 'wallet') {
+          // Simulated wallet processor: the token is the wallet's opaque payment data.
+          if (source.token.includes('DECLINE')) return { status: 'failed', code: 'card_declined' };
+          return { status: 'succeeded', orderId: record({ ...base }) };
         } else if (source.type === 'stripe') {
           // Stripe's servers cannot be reached here: the demo treats Stripe test PaymentMethod ids
           // the way Stripe's test mode does (pm_card_visa succeeds, pm_card_chargeDeclined declines).

@@ -5,7 +5,7 @@ const applied = (co: CheckoutPage) =>
   co.checkout.locator('till-coupons [part="coupon"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-code')).sort());
 
 async function payCard(co: CheckoutPage) {
-  await co.checkout.locator('till-method-list label[data-method="card"]').first().click();
+  await co.method('card').click();
   await co.fillCard('4242 4242 4242 4242');
   await co.payButton.click();
   await expect(co.checkout.locator('[part="success"]')).toBeVisible();
@@ -73,4 +73,20 @@ test('typed codes: explains why a code does not apply, applies a server-only cod
   const [entry] = await co.ledger(sessionId);
   expect(entry!.amount).toBe(shown);
   expect(entry!.coupons).toContain('SOCKS2FOR1');
+});
+
+test('JPY (0 decimals) and KWD (3 decimals): shown in minor units exactly, estimate labelled, ledger agrees', async ({ page }) => {
+  const co = new CheckoutPage(page);
+  // KW defaults to ar-KW (Arabic-Indic digits); English keeps the digits comparable here.
+  for (const [country, pattern] of [['JP', /^￥[\d,]+$/], ['KW', /^KWD\s[\d,]+\.\d{3}$/]] as const) {
+    const sessionId = await co.open(`?country=${country}&personalization=off${country === 'KW' ? '&locale=en' : ''}`);
+    await co.method('card').click();
+    const text = (await co.total.textContent())!;
+    expect(text).toMatch(pattern);
+    await expect(co.checkout.locator('[data-testid="estimate"]')).toHaveText(/^≈ \$[\d,]+\.\d{2} \(estimate\)$/);
+    await payCard(co);
+    const [entry] = await co.ledger(sessionId);
+    expect(entry!.amount).toBe(Number(text.replace(/[^0-9]/g, '')));
+    expect(entry!.currency).toBe(country === 'JP' ? 'JPY' : 'KWD');
+  }
 });

@@ -1,6 +1,6 @@
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { createClient } from '../../src/core/client';
-import { formatMoney, installmentPlan } from '../../src/core/money/money';
+import { formatMoney, installmentPlan, toDecimalString } from '../../src/core/money/money';
 import { jweProvider, TokenizationError, type TokenizationProvider } from '../../src/core/tokenize/provider';
 import type { PaymentSource } from '../../src/protocol/index';
 import { createCheckoutStore, isExpired, type CheckoutEvent, type CheckoutState, type CheckoutStore } from '../../src/store/checkout-store';
@@ -116,7 +116,9 @@ export class TillCheckout extends LitElement {
    */
   private readonly onMessage = (e: MessageEvent) => {
     const pending = this.store.getState().action;
-    if (!pending || pending.action.type !== 'challenge' || e.origin !== pending.action.origin) return;
+    const a = pending?.action;
+    // The origin must be the challenge page's own, and the message must come from it.
+    if (!pending || a?.type !== 'challenge' || e.origin !== a.origin || !a.url.startsWith(a.origin + '/')) return;
     const data = e.data as { type?: unknown; paymentId?: unknown } | null;
     if (data?.type !== 'till:challenge-complete' || data.paymentId !== pending.paymentId) return;
     void this.store.getState().refreshPayment();
@@ -127,12 +129,17 @@ export class TillCheckout extends LitElement {
 
   protected override updated(): void {
     const s = this.store.getState();
+    // Texts for typed-code results and action screens arrive with the on-demand chunk.
+    if (s.codeResult && !this.actionsReady) void this.loadActions();
     if (s.phase === 'action' && s.action) {
       const { paymentId, action } = s.action;
       if (action.type === 'redirect' && !this.resuming) void loadModule('actions').then((m) => m.startRedirect(this.sessionId, paymentId, s.method, action.url));
       else if (!this.actionsReady) void this.loadActions();
     }
-    if (s.phase === 'ready' && !this.resumeChecked) this.checkResume();
+    if (s.phase === 'ready' && !this.resumeChecked) {
+      this.checkResume();
+      void this.detectWallets();
+    }
     const tk = s.session?.tokenization;
     if (tk?.provider === 'stripe' && this.renderRoot.querySelector('slot[name="till-stripe-card"]')) this.mountStripe(tk.publishableKey);
     // While an action is pending, poll its status with backoff (the postMessage path is a shortcut).
@@ -153,13 +160,31 @@ export class TillCheckout extends LitElement {
   private async loadActions() {
     const mod = await loadModule('actions');
     // English defaults only: a locale registered by the merchant keeps its own texts.
-    registerMessages('en', mod.actionMessages, true);
+    registerMessages('en', { ...mod.actionMessages, ...mod.couponMessages }, true);
     define('till-payment-action', mod.createPaymentActionElement({ LitElement, html, css, nothing, t, formatMoney, drawQr: mod.drawQr }));
     this.actionsReady = true;
   }
 
   private resuming = false;
   private resumeChecked = false;
+
+  /** Offers a wallet method only where this browser can actually pay with it. */
+  private async detectWallets() {
+    const s = this.store.getState();
+    const wallets = s.session?.methods.filter((m) => m.flow === 'wallet') ?? [];
+    const unavailable: string[] = [];
+    for (const m of wallets) {
+      const req = m.paymentRequest;
+      let ok = false;
+      try {
+        ok = !!req && 'PaymentRequest' in window && (await new PaymentRequest([req], { total: { label: '-', amount: { currency: s.session!.currency, value: '0' } } }).canMakePayment());
+      } catch {
+        ok = false;
+      }
+      if (!ok) unavailable.push(m.id);
+    }
+    this.store.getState().restrictMethods(unavailable);
+  }
 
   private checkResume() {
     this.resumeChecked = true;
@@ -289,6 +314,8 @@ export class TillCheckout extends LitElement {
     this.stripeCard.catch(() => undefined);
   }
 
+  private walletDone?: (ok: boolean) => Promise<void>;
+
   private async onPay() {
     const s = this.store.getState();
     if (s.phase !== 'ready' || !s.session) return;
@@ -299,6 +326,16 @@ export class TillCheckout extends LitElement {
       const pending = this.stripeCard;
       if (!pending) return;
       source = async () => (await pending).tokenize();
+    } else if (method?.flow === 'wallet' && method.paymentRequest) {
+      const request = method.paymentRequest;
+      const total = { currency: s.session.currency, value: toDecimalString(s.quote!.total, s.session.currency) };
+      // The sheet opens inside `pay`, after its double-click guard, so one click shows one sheet.
+      source = async () => {
+        const { walletPay } = await loadModule('actions');
+        const r = await walletPay(request, total, s.session!.merchantId);
+        this.walletDone = r.complete;
+        return { type: 'wallet', token: r.token };
+      };
     } else if (method?.flow === 'card' && !s.savedMethodId) {
       const card = this.cardForm?.readCard();
       if (!card) return;
@@ -309,6 +346,8 @@ export class TillCheckout extends LitElement {
       source = async () => ({ type: 'none' });
     }
     await s.pay(source);
+    void this.walletDone?.(this.store.getState().phase === 'succeeded');
+    this.walletDone = undefined;
     if (this.store.getState().phase === 'ready') this.cardForm?.clearCvc();
   }
 
@@ -360,8 +399,8 @@ export class TillCheckout extends LitElement {
         ? t(lang, 'payAmountWith', { amount: total, method: optionLabel(selectedOption) })
         : t(lang, 'payAmount', { amount: total });
     return html`<div part="base" class="base" ?data-one-click=${!!oneClick}>
-      <till-order-summary .locale=${lang} .lines=${s.session.lines} .quote=${s.quote}></till-order-summary>
-      <till-coupons .locale=${lang} .quote=${s.quote} .result=${s.codeResult} ?disabled=${busy}
+      <till-order-summary .locale=${lang} .lines=${s.session.lines} .quote=${s.quote} .display=${s.session.displayCurrency}></till-order-summary>
+      <till-coupons .locale=${lang} .quote=${s.quote} .result=${this.actionsReady ? s.codeResult : undefined} ?disabled=${busy}
         .labels=${Object.fromEntries(s.session.coupons.map((c) => [c.code, c.label]))}
         @till-coupon-apply=${(e: CustomEvent<{ code: string }>) => void this.store.getState().applyCode(e.detail.code)}
         @till-coupon-remove=${(e: CustomEvent<{ code: string }>) => this.store.getState().removeCode(e.detail.code)}></till-coupons>

@@ -12,6 +12,7 @@ const en = {
   shipping: 'Shipping',
   discount: 'Discounts',
   total: 'Total',
+  estimate: '≈ {amount} (estimate)',
   quantity: 'Qty {n}',
   paymentMethod: 'Payment method',
   cardDetails: 'Card details',
@@ -32,17 +33,6 @@ const en = {
   apply: 'Apply',
   remove: 'Remove {code}',
   codeApplied: '{code} applied',
-  'why.code.unknown_code': '{code} is not a valid code.',
-  'why.code.expired': '{code} has expired.',
-  'why.code.not_started': '{code} is not active yet.',
-  'why.code.min_subtotal_not_met': 'Your order does not reach the minimum for {code}.',
-  'why.code.no_eligible_items': 'Nothing in your cart qualifies for {code}.',
-  'why.code.method_not_eligible': '{code} only applies with another payment method.',
-  'why.code.first_order_only': '{code} is for first orders only.',
-  'why.code.does_not_combine': '{code} does not combine with the discounts already applied.',
-  'why.code.no_saving': '{code} would not lower your total.',
-  'why.code.not_best': 'A better combination of discounts is already applied.',
-  'why.code.network': 'We could not check {code}. Try again.',
   passkeyOffer: 'Use a passkey to confirm future payments',
   passkeySaved: 'Passkey saved',
   tryInstead: 'Pay with {method} instead',
@@ -74,7 +64,7 @@ export type ActionMessageKey =
   | 'qrTitle' | 'qrAlt' | 'expiresIn' | 'waitingForPayment' | 'copyCode' | 'copied' | 'voucherTitle'
   | 'payBy' | 'print' | 'passkeyPrompt' | 'passkeyConfirm' | 'redirecting' | 'challengeTitle' | 'cancel';
 
-export type MessageKey = keyof typeof en | ActionMessageKey | `fail.${string}`;
+export type MessageKey = keyof typeof en | ActionMessageKey | `fail.${string}` | `why.code.${string}`;
 export type Messages = Record<MessageKey, string>;
 
 const catalogs: Record<string, Partial<Messages>> = { en };

@@ -1,6 +1,6 @@
 import { css, html, LitElement, nothing } from 'lit';
 import type { CartLine, Quote } from '../../src/protocol/index';
-import { formatMoney } from '../../src/core/money/money';
+import { estimateIn, formatMoney } from '../../src/core/money/money';
 import { t } from '../i18n/messages';
 import { tokens } from '../internal/tokens';
 
@@ -24,6 +24,7 @@ export class TillOrderSummary extends LitElement {
       .total dt, .total dd { color: var(--_text); font-weight: 700; font-size: 1.1rem; }
       .discount dd { color: var(--_success); }
       .group { display: contents; }
+      .estimate { color: var(--_muted); font-size: 0.85rem; }
     `,
   ];
 
@@ -32,11 +33,14 @@ export class TillOrderSummary extends LitElement {
     locale: {},
     lines: { attribute: false },
     quote: { attribute: false },
+    display: { attribute: false },
   };
 
   locale = 'en';
   lines: readonly CartLine[] = [];
   quote?: Quote;
+  /** Optional second currency with the merchant's rate; shown as an estimate only. */
+  display?: { currency: string; rate: number };
 
   override render() {
     const q = this.quote;
@@ -54,6 +58,9 @@ export class TillOrderSummary extends LitElement {
           : nothing}
         <dt>${t(this.locale, 'shipping')}</dt><dd>${fmt(q.shipping)}</dd>
         <div class="group total" part="total"><dt>${t(this.locale, 'total')}</dt><dd data-testid="total">${fmt(q.total)}</dd></div>
+        ${this.display && this.display.currency !== q.currency
+          ? html`<dt></dt><dd class="estimate" data-testid="estimate">${t(this.locale, 'estimate', { amount: formatMoney(estimateIn(q.total, q.currency, this.display.currency, this.display.rate), this.locale) })}</dd>`
+          : nothing}
       </dl>
     </section>`;
   }

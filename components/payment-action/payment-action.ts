@@ -20,6 +20,21 @@ export const actionMessages: Record<ActionMessageKey, string> = {
   cancel: 'Cancel',
 };
 
+/** Why a typed coupon code did not apply (shown only after the shopper types one). */
+export const couponMessages: Partial<Messages> = {
+  'why.code.unknown_code': '{code} is not a valid code.',
+  'why.code.expired': '{code} has expired.',
+  'why.code.not_started': '{code} is not active yet.',
+  'why.code.min_subtotal_not_met': 'Your order does not reach the minimum for {code}.',
+  'why.code.no_eligible_items': 'Nothing in your cart qualifies for {code}.',
+  'why.code.method_not_eligible': '{code} only applies with another payment method.',
+  'why.code.first_order_only': '{code} is for first orders only.',
+  'why.code.does_not_combine': '{code} does not combine with the discounts already applied.',
+  'why.code.no_saving': '{code} would not lower your total.',
+  'why.code.not_best': 'A better combination of discounts is already applied.',
+  'why.code.network': 'We could not check {code}. Try again.',
+};
+
 export type ActionMessages = Partial<Messages>;
 
 /** What the element borrows from the page's copy of Till, so its on-demand chunk carries no second lit. */

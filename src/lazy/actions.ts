@@ -6,7 +6,7 @@ import { correction, generate } from 'lean-qr';
 
 import type { PasskeyCredential } from '../protocol/index';
 
-export { actionMessages, createPaymentActionElement } from '../../components/payment-action/payment-action';
+export { actionMessages, couponMessages, createPaymentActionElement } from '../../components/payment-action/payment-action';
 
 /** The WebAuthn step-up ceremony: JSON options in, JSON assertion out. */
 export async function passkeyAssert(options: Record<string, unknown>): Promise<PasskeyCredential> {
@@ -60,4 +60,21 @@ export function takeResume(sessionId: string): { paymentId: string; method: stri
   params.delete('till_payment');
   history.replaceState(history.state, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
   return { paymentId, method: saved.method };
+}
+
+/**
+ * Shows the browser's wallet sheet for a method's Payment Request data. Resolves with the wallet
+ * token and a `complete` callback to close the sheet once the merchant answered.
+ */
+export async function walletPay(
+  request: { supportedMethods: string; data?: Record<string, unknown> | undefined },
+  total: { currency: string; value: string },
+  label: string,
+): Promise<{ token: string; complete: (ok: boolean) => Promise<void> }> {
+  const pr = new PaymentRequest([request], { total: { label, amount: total } });
+  const response = await pr.show();
+  return {
+    token: JSON.stringify(response.details),
+    complete: (ok) => response.complete(ok ? 'success' : 'fail'),
+  };
 }

@@ -14,6 +14,8 @@ export const PaymentSource = z.discriminatedUnion('type', [
   z.object({ type: z.literal('saved'), savedMethodId: Id }),
   /** Stripe PaymentMethod id from Stripe Elements. */
   z.object({ type: z.literal('stripe'), paymentMethodId: z.string().check(z.regex(/^pm_[A-Za-z0-9_]+$/)) }),
+  /** A wallet's payment token from the Payment Request API (Google Pay, Apple Pay …), opaque to the browser. */
+  z.object({ type: z.literal('wallet'), token: z.string().check(z.minLength(1), z.maxLength(16384)) }),
   /** Methods that collect money off-page (QR, redirect, voucher): nothing to send. */
   z.object({ type: z.literal('none') }),
 ]);
@@ -68,7 +70,7 @@ export const PasskeyRegistrationRequest = z.object({ credential: PasskeyCredenti
 /** What the shopper must do before the payment can complete. */
 export const PaymentAction = z.discriminatedUnion('type', [
   /** 3-D Secure style challenge page shown in a modal iframe; it reports back by postMessage. */
-  z.object({ type: z.literal('challenge'), url: HttpUrl, origin: z.string().check(z.regex(/^https?:\/\/[^/]+$/)) }),
+  z.object({ type: z.literal('challenge'), url: HttpUrl, origin: z.string().check(z.regex(/^https?:\/\/[^/?#\s]+$/)) }),
   /** WebAuthn step-up: PublicKeyCredentialRequestOptionsJSON; answer with POST /payments/:id/passkey. */
   z.object({ type: z.literal('passkey'), options: WebAuthnOptions }),
   /** Wallet QR: render `payload`, poll status until paid, expired or cancelled. */

@@ -23,6 +23,13 @@ export const PaymentMethod = z.object({
   label: ShortText,
   /** Card brands accepted (card flow only). */
   brands: z.optional(z.array(CardBrand)),
+  /**
+   * Wallet flow: the Payment Request API method to show (e.g. `https://google.com/pay` and its
+   * data). The widget offers the method only where the browser can make that payment.
+   */
+  paymentRequest: z.optional(
+    z.object({ supportedMethods: z.string().check(z.maxLength(200)), data: z.optional(z.looseObject({})) }),
+  ),
   /** Installment counts offered, e.g. [1, 3, 6, 12]. */
   installments: z.optional(z.array(z.int().check(z.minimum(1), z.maximum(48))).check(z.maxLength(12))),
 });

@@ -4,6 +4,7 @@ import {
   MAX_BODY_BYTES,
   PasskeyAssertionRequest,
   PasskeyRegistrationRequest,
+  WebAuthnOptions,
   type PasskeyCredential,
   PayRequest,
   PROTOCOL_VERSION,
@@ -280,7 +281,8 @@ export function createTillServer(options: TillServerOptions) {
     if (req.installments && req.installments > 1 && !offered.installments?.includes(req.installments)) {
       throw new RequestError('invalid_request', `${req.installments} installments are not offered for ${offered.label}.`);
     }
-    if (req.source.type === 'saved' && !session.savedMethods.some((s) => s.id === (req.source as { savedMethodId: string }).savedMethodId)) {
+    const src = req.source;
+    if (src.type === 'saved' && !session.savedMethods.some((s) => s.id === src.savedMethodId && s.method === req.method)) {
       return { status: 402, reply: failed('method_unavailable', { retryable: true }) };
     }
     // Never trust the client's total: price the requested codes ourselves.
@@ -328,7 +330,9 @@ export function createTillServer(options: TillServerOptions) {
 
   async function pay(sessionId: string, body: unknown): Promise<Response> {
     const req = validate(PayRequest, body);
-    const hash = await sha256(canonical(body));
+    // Hash what the schema accepted (unknown keys stripped), so a retry that merely carries an
+    // extra field is the same request.
+    const hash = await sha256(canonical(req));
     const key = `${sessionId}:${req.idempotencyKey}`;
     // No await between this lookup and inflight.set, so two concurrent same-key requests
     // (a double click, a retry after a timeout) share one charge.
@@ -398,6 +402,8 @@ export function createTillServer(options: TillServerOptions) {
     if (!backend.passkeyRegistrationOptions) throw new RequestError('not_found', 'Passkeys are not offered.');
     const r = await backend.passkeyRegistrationOptions(session);
     if ('error' in r) throw new RequestError(r.error as ErrorCode, String(r.message));
+    // Never hand the browser options it would reject: check them against the protocol first.
+    if (!WebAuthnOptions.safeParse(r).success) throw new RequestError('internal', 'Invalid passkey options from the backend.');
     return json({ status: 'ok', options: r });
   }
 
@@ -449,7 +455,8 @@ export function createTillServer(options: TillServerOptions) {
     },
     /** Settles a payment that was waiting on an action (challenge done, QR paid, …). */
     async settle(paymentId: string, result: AuthorizeResult): Promise<PaymentReply | undefined> {
-      const p = await storage.getPayment(paymentId);
+      // Read through expiry first: a QR code or voucher paid after it expired must not charge.
+      const p = await pendingPayment(paymentId).catch(() => undefined);
       if (!p || p.reply.status !== 'requires_action') return p?.reply;
       const reply = toReply(paymentId, p.amount, result);
       await storage.putPayment({ ...p, reply });

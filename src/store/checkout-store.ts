@@ -68,6 +68,8 @@ export interface CheckoutState {
   dismissFailure(): void;
   setSaveMethod(save: boolean): void;
   setInstallments(count: number): void;
+  /** Drops methods this device cannot use (e.g. a wallet the browser cannot pay with) and re-ranks. */
+  restrictMethods(unavailable: string[]): void;
   /** Cancels the pending payment (QR, voucher, redirect). */
   cancelAction(): Promise<void>;
   /** Answers a `passkey` step-up with the WebAuthn assertion. */
@@ -384,6 +386,18 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
 
       setInstallments(count) {
         set({ installments: count });
+      },
+
+      restrictMethods(unavailable) {
+        const { session, prefs, method } = get();
+        if (!session || !unavailable.length) return;
+        const methods = session.methods.filter((m) => !unavailable.includes(m.id));
+        if (!methods.length || methods.length === session.methods.length) return;
+        const next = { ...session, methods };
+        const ranked = rankFor(next, prefs);
+        const keep = method && methods.some((m) => m.id === method);
+        set({ session: next, ranked });
+        if (!keep && ranked[0]) get().selectMethod(ranked[0].method);
       },
 
       async cancelAction() {

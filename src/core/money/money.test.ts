@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exponentOf, formatMoney, installmentPlan, money, MoneyError, toDecimalString } from './money';
+import { estimateIn, exponentOf, formatMoney, installmentPlan, money, MoneyError, toDecimalString } from './money';
 
 describe('money', () => {
   it('uses ISO 4217 exponents', () => {
@@ -42,6 +42,29 @@ describe('installmentPlan', () => {
     expect(installmentPlan(7, 4)).toEqual([2, 2, 2, 1]);
     for (const [total, n] of [[1, 12], [999_999, 7], [0, 3]] as const) {
       expect(installmentPlan(total, n).reduce((a, b) => a + b, 0)).toBe(total);
+    }
+  });
+});
+
+describe('estimateIn (display only)', () => {
+  it('converts across exponents and rounds to the target minor unit', () => {
+    expect(estimateIn(32790, 'BRL', 'USD', 0.18)).toEqual({ amount: 5902, currency: 'USD' });
+    expect(estimateIn(8000, 'JPY', 'USD', 0.0067)).toEqual({ amount: 5360, currency: 'USD' });
+    expect(estimateIn(1500, 'KWD', 'USD', 3.26)).toEqual({ amount: 489, currency: 'USD' });
+    expect(estimateIn(1000, 'USD', 'JPY', 150)).toEqual({ amount: 1500, currency: 'JPY' });
+  });
+});
+
+describe('every ISO 4217 List One currency', () => {
+  it('has its published exponent; codes without a minor unit are refused', async () => {
+    const { readFileSync } = await import('node:fs');
+    const csv = readFileSync(new URL('./fixtures/iso4217_minor_units.csv', import.meta.url), 'utf8').trim().split('\n').slice(1);
+    expect(csv.length).toBe(179);
+    for (const row of csv) {
+      const [code, unit] = row.split(',') as [string, string];
+      if (unit === 'N.A.') expect(() => exponentOf(code), code).toThrow(MoneyError);
+      else expect(exponentOf(code), code).toBe(Number(unit));
+      if (unit !== 'N.A.') expect(formatMoney({ amount: 123456, currency: code }, 'en').replace(/[^0-9]/g, '')).toBe('123456');
     }
   });
 });

@@ -78,3 +78,12 @@ export function formatMoney(m: Money, locale: string, display: 'symbol' | 'code'
 export function installmentPlan(total: number, count: number): number[] {
   return allocate(total, Array.from({ length: count }, () => 1));
 }
+
+/**
+ * An amount converted at a merchant-supplied rate, for display only (always labelled an
+ * estimate; never charged). Rounded half away from zero to the target currency's minor unit.
+ */
+export function estimateIn(amount: number, from: string, to: string, rate: number): Money {
+  const shift = exponentOf(to) - exponentOf(from);
+  return { amount: Math.round(amount * rate * 10 ** shift), currency: to };
+}
