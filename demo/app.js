@@ -30,7 +30,7 @@ async function startCheckout() {
   }
   const country = $('country').value;
   const items = CARTS[$('cart').value] ?? CARTS.standard;
-  const provider = params.get('provider') === 'stripe' ? '?provider=stripe' : '';
+  const provider = $('provider').value === 'stripe' ? '?provider=stripe' : '';
   const res = await fetch('/api/till/v1/sessions' + provider, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'Till-Version': '1' },
@@ -106,6 +106,7 @@ $('new-shopper').addEventListener('click', () => {
 const params = new URLSearchParams(location.search);
 if (params.get('country')) $('country').value = params.get('country');
 if (params.get('cart')) $('cart').value = params.get('cart');
+if (params.get('provider')) $('provider').value = params.get('provider');
 if (params.get('personalization') === 'off') {
   $('personalization').checked = false;
   checkout.setAttribute('personalization', 'off');

@@ -417,7 +417,7 @@ export class TillCheckout extends LitElement {
       ${method?.installments && method.installments.length > 1 ? this.renderInstallments(method.installments, s.quote.total, s.quote.currency, busy) : nothing}
       ${s.failure ? html`<p role="alert" part="failure" class="failure" data-code=${s.failure.code}>${this.failureText()}</p>` : nothing}
       ${this.renderRecovery(busy)}
-      <button part="pay-button" class="pay" ?disabled=${busy} aria-busy=${busy ? 'true' : 'false'} @click=${this.onPay}>${payLabel}</button>
+      <button part="pay-button" class="pay" ?disabled=${busy || s.repricing} aria-busy=${busy || s.repricing ? 'true' : 'false'} @click=${this.onPay}>${payLabel}</button>
       ${oneClick ? html`<button class="secondary" part="other-methods" @click=${() => (this.showAll = true)}>${t(lang, 'otherMethods')}</button>` : nothing}
       ${showCard ? html`<p class="muted small">${t(lang, 'secure')}</p>` : nothing}
       ${this.renderAction()}

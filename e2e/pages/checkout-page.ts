@@ -1,15 +1,7 @@
 import { expect, type Locator, type Page, type Request } from '@playwright/test';
+import type { LedgerEntry } from '../../demo/server';
 
-export interface LedgerEntry {
-  orderId: string;
-  paymentId: string;
-  sessionId: string;
-  method: string;
-  amount: number;
-  currency: string;
-  coupons: string[];
-  card?: { brand: string; last4: string };
-}
+export type { LedgerEntry };
 
 /** Page object for the demo storefront and its <till-checkout>. Locators pierce shadow roots. */
 export class CheckoutPage {

@@ -52,6 +52,8 @@ export interface CheckoutState {
   prefs: PreferenceState;
   /** Whether the shopper agreed to save the card for next time. */
   saveMethod: boolean;
+  /** A hand-edited coupon set is being re-priced; paying waits for the new total. */
+  repricing: boolean;
   /** Installment count chosen for the selected method (1 = pay in full). */
   installments: number;
 
@@ -215,12 +217,15 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
     async function priceCodes(codes: string[], method: string | undefined): Promise<Quote | undefined> {
       const session = get().session;
       if (!session) return undefined;
+      set({ repricing: true });
       try {
         if (codes.every((c) => session.coupons.some((k) => k.code === c))) return await localQuote(session, codes, method);
         const r = await client.quote(session.id, { couponCodes: codes, ...(method ? { method } : {}) });
         return r.status === 'ok' ? r.quote : undefined;
       } catch {
         return undefined;
+      } finally {
+        set({ repricing: false });
       }
     }
 
@@ -269,6 +274,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       ranked: [],
       prefs: emptyState(),
       saveMethod: false,
+      repricing: false,
       installments: 1,
 
       async load(sessionId) {
@@ -333,9 +339,9 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       },
 
       async pay(getSource) {
-        const { session, quote, method, savedMethodId, phase } = get();
+        const { session, quote, method, savedMethodId, phase, repricing } = get();
         // Synchronous guard: a second click in the same tick finds phase 'paying' and does nothing.
-        if (phase !== 'ready' || !session || !quote || !method) return;
+        if (phase !== 'ready' || repricing || !session || !quote || !method) return;
         set({ phase: 'paying', failure: undefined });
         onEvent({ type: 'payment-started', method, amount: quote.total });
         if (!unresolved) observe(method, 'chosen');
