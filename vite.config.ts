@@ -5,6 +5,7 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
   version: string;
   dependencies: Record<string, string>;
 };
+const LOCALES = ['zh-CN', 'zh-TW', 'ja', 'ko', 'pt-BR', 'es', 'fr', 'de'];
 const define = { __TILL_VERSION__: JSON.stringify(pkg.version) };
 const deps = Object.keys(pkg.dependencies);
 
@@ -32,7 +33,17 @@ export default defineConfig(({ mode }): UserConfig => {
       build: {
         emptyOutDir: false,
         target: 'es2022',
-        lib: { entry: { 'till-jwe': 'src/lazy/jwe.ts', 'till-actions': 'src/lazy/actions.ts', 'till-pricing': 'src/core/pricing/index.ts', 'till-stripe': 'src/lazy/stripe.ts' }, formats: ['es'], fileName: (_f, name) => `${name}.js` },
+        lib: {
+          entry: {
+            'till-jwe': 'src/lazy/jwe.ts',
+            'till-actions': 'src/lazy/actions.ts',
+            'till-pricing': 'src/core/pricing/index.ts',
+            'till-stripe': 'src/lazy/stripe.ts',
+            ...Object.fromEntries(LOCALES.map((l) => [`till-locale-${l}`, `components/i18n/locales/${l}.ts`])),
+          },
+          formats: ['es'],
+          fileName: (_f, name) => `${name}.js`,
+        },
         minify: true,
       },
     };

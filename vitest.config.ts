@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'scripts/**/*.test.ts', 'demo/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'scripts/**/*.test.ts', 'demo/**/*.test.ts', 'components/i18n/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts', 'node_modules/**'],
           environment: 'node',
         },
@@ -17,6 +17,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['components/**/*.test.ts', 'src/**/*.browser.test.ts'],
+          exclude: ['components/i18n/**', 'node_modules/**'],
           browser: {
             enabled: true,
             headless: true,

@@ -33,7 +33,7 @@ export async function decryptCard(jwe: string, privateKey: CryptoKey): Promise<C
   }
 }
 
-export function authorizeCard(card: CardPlaintext, now: Date): ProcessorResult {
+export function authorizeCard(card: Pick<CardPlaintext, 'number' | 'expMonth' | 'expYear'>, now: Date): ProcessorResult {
   const number = validateCardNumber(card.number);
   if (!number.valid) return { status: 'declined', code: 'invalid_card' };
   if (!validateExpiry(card.expMonth, card.expYear, now).valid) return { status: 'declined', code: 'expired_card' };

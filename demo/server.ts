@@ -48,7 +48,9 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
   const pending = new Map<string, { card?: { brand: string; last4: string }; installments?: number }>();
   const passkeys = createPasskeys();
   /** The simulated processor's vault: saved cards per shopper. Only ids and display data leave it. */
-  const vault = new Map<string, { method: SavedMethod; card: CardPlaintext }[]>();
+  /** Card data kept by the simulated processor: never the CVC (not stored after authorisation). */
+  type VaultCard = Pick<CardPlaintext, 'number' | 'expMonth' | 'expYear'>;
+  const vault = new Map<string, { method: SavedMethod; card: VaultCard }[]>();
   let orderSeq = 1000;
 
   function record(e: Omit<LedgerEntry, 'orderId' | 'at' | 'amount' | 'currency'> & { amount: { amount: number; currency: string } }): string {
@@ -135,7 +137,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
           }
           return { status: 'failed', code: 'method_unavailable' };
         }
-        let card: CardPlaintext | undefined;
+        let card: VaultCard | undefined;
         if (source.type === 'card_jwe') {
           const decrypted = await decryptCard(source.jwe, privateKey);
           if (typeof decrypted === 'string') return { status: 'failed', code: decrypted };
@@ -193,16 +195,25 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
     return record({ paymentId: p.id, sessionId: p.sessionId, method: p.method, amount: p.amount, coupons: p.couponCodes, ...extra, ...(shopperRef ? { shopperRef } : {}) });
   }
 
-  /** Completes or fails a pending payment (QA controls, challenge page, bank page). */
+  /**
+   * Completes or fails a pending payment (QA controls, challenge page, bank page). The order is
+   * booked inside the kit's settle, which runs it only while the payment is still pending.
+   */
   async function settlePending(paymentId: string, ok: boolean, code: FailureCode = 'challenge_failed') {
-    const p = await till.getPayment(paymentId);
-    if (!p || p.reply.status !== 'requires_action') return p?.reply;
-    const session = await till.storage.getSession(p.sessionId);
-    if (!ok) pending.delete(paymentId);
-    return till.settle(paymentId, ok ? { status: 'succeeded', orderId: recordPending(p, session?.shopperRef) } : { status: 'failed', code });
+    return till.settle(paymentId, async (): Promise<AuthorizeResult> => {
+      if (!ok) {
+        pending.delete(paymentId);
+        return { status: 'failed', code };
+      }
+      const p = (await till.getPayment(paymentId))!;
+      const session = await till.storage.getSession(p.sessionId);
+      return { status: 'succeeded', orderId: recordPending(p, session?.shopperRef) };
+    });
   }
 
-  function saveCard(shopperRef: string, card: CardPlaintext, brand: string, last4: string): string {
+
+  function saveCard(shopperRef: string, { number, expMonth, expYear }: VaultCard, brand: string, last4: string): string {
+    const card = { number, expMonth, expYear };
     const list = vault.get(shopperRef) ?? [];
     const existing = list.find((v) => v.card.number === card.number);
     if (existing) return existing.method.id;
@@ -213,7 +224,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
   }
 
   /** Test hook: saves a card for a shopper directly (e.g. an expired one, which checkout must not offer). */
-  function vaultCard(shopperRef: string, card: CardPlaintext): string {
+  function vaultCard(shopperRef: string, card: VaultCard): string {
     const r = authorizeCard({ ...card, expYear: 2099 }, new Date());
     return saveCard(shopperRef, card, r.status === 'declined' ? 'visa' : r.brand, card.number.slice(-4));
   }

@@ -32,7 +32,7 @@ test('auto-applies the best pair; removing one updates the total and the ledger 
 
 test('switching to the method with a method coupon changes the total', async ({ page }) => {
   const co = new CheckoutPage(page);
-  await co.open('?country=BR&personalization=off');
+  await co.open('?country=BR&personalization=off&locale=en');
   await co.checkout.locator('till-method-list label[data-method="card"]').first().click();
   const cardTotal = await co.total.textContent();
   expect(await applied(co)).not.toContain('PIX5');
@@ -78,13 +78,17 @@ test('typed codes: explains why a code does not apply, applies a server-only cod
 
 test('JPY (0 decimals) and KWD (3 decimals): shown in minor units exactly, estimate labelled, ledger agrees', async ({ page }) => {
   const co = new CheckoutPage(page);
-  // KW defaults to ar-KW (Arabic-Indic digits); English keeps the digits comparable here.
-  for (const [country, pattern] of [['JP', /^￥[\d,]+$/], ['KW', /^KWD\s[\d,]+\.\d{3}$/]] as const) {
-    const sessionId = await co.open(`?country=${country}&personalization=off${country === 'KW' ? '&locale=en' : ''}`);
+  // JP renders in ja-JP (full-width yen, Japanese label); KW pinned to English (ar-KW would use
+  // Arabic-Indic digits) so the digits stay comparable.
+  for (const [country, query, pattern, estimate] of [
+    ['JP', '', /^￥[\d,]+$/, /^≈ \$[\d,]+\.\d{2}（概算）$/],
+    ['KW', '&locale=en', /^KWD\s[\d,]+\.\d{3}$/, /^≈ \$[\d,]+\.\d{2} \(estimate\)$/],
+  ] as const) {
+    const sessionId = await co.open(`?country=${country}&personalization=off${query}`);
     await co.method('card').click();
     const text = (await co.total.textContent())!;
     expect(text).toMatch(pattern);
-    await expect(co.checkout.locator('[data-testid="estimate"]')).toHaveText(/^≈ \$[\d,]+\.\d{2} \(estimate\)$/);
+    await expect(co.checkout.locator('[data-testid="estimate"]')).toHaveText(estimate);
     await payCard(co);
     const [entry] = await co.ledger(sessionId);
     expect(entry!.amount).toBe(Number(text.replace(/[^0-9]/g, '')));

@@ -10,14 +10,25 @@ test.describe('3-D Secure style challenge', () => {
     const total = await shown(co);
     await co.fillCard('4000 0027 6000 3184');
     await co.payButton.click();
-    const dialog = co.checkout.locator('till-payment-action [role="dialog"]');
+    const dialog = co.checkout.locator('till-payment-action dialog');
     await expect(dialog).toBeVisible();
-    await expect(dialog).toHaveAttribute('aria-modal', 'true');
+    expect(await dialog.evaluate((d: HTMLDialogElement) => d.open && d.matches(':modal'))).toBe(true);
     await co.checkout.frameLocator('till-payment-action iframe').locator('#complete').click();
     await expect(co.success).toBeVisible();
     const ledger = await co.ledger(sessionId);
     expect(ledger).toHaveLength(1);
     expect(ledger[0]).toMatchObject({ amount: total, card: { last4: '3184' } });
+  });
+
+  test('Escape cancels the challenge: nothing is charged', async ({ page }) => {
+    const co = new CheckoutPage(page);
+    const sessionId = await co.open('?country=US&personalization=off');
+    await co.fillCard('4000 0027 6000 3184');
+    await co.payButton.click();
+    await expect(co.checkout.locator('till-payment-action dialog')).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(co.failure).toHaveAttribute('data-code', 'cancelled');
+    expect(await co.ledger(sessionId)).toHaveLength(0);
   });
 
   test('failing the challenge charges nothing and offers the next-best method', async ({ page }) => {
@@ -35,7 +46,7 @@ test.describe('3-D Secure style challenge', () => {
 test.describe('QR wallets', () => {
   test('PIX: QR code with countdown and copy; a scan pays the shown total once', async ({ page }) => {
     const co = new CheckoutPage(page);
-    const sessionId = await co.open('?country=BR&personalization=off');
+    const sessionId = await co.open('?country=BR&personalization=off&locale=en');
     await co.method('pix').click();
     const total = await shown(co);
     await co.payButton.click();
@@ -59,7 +70,7 @@ test.describe('QR wallets', () => {
 
   test('an expired QR code fails cleanly and nothing is charged', async ({ page }) => {
     const co = new CheckoutPage(page);
-    const sessionId = await co.open('?country=CN&personalization=off');
+    const sessionId = await co.open('?country=CN&personalization=off&locale=en');
     await co.method('alipay').click();
     await co.payButton.click();
     await expect(co.action.locator('canvas')).toBeVisible();
@@ -71,7 +82,7 @@ test.describe('QR wallets', () => {
 
   test('a cancelled QR payment cannot be paid afterwards', async ({ page }) => {
     const co = new CheckoutPage(page);
-    const sessionId = await co.open('?country=CN&personalization=off');
+    const sessionId = await co.open('?country=CN&personalization=off&locale=en');
     await co.method('wechat_pay').click();
     await co.payButton.click();
     await expect(co.action.locator('canvas')).toBeVisible();
@@ -86,7 +97,7 @@ test.describe('QR wallets', () => {
 
 test('redirect (iDEAL-style): bank round trip resumes the right payment', async ({ page }) => {
   const co = new CheckoutPage(page);
-  const sessionId = await co.open('?country=NL&personalization=off');
+  const sessionId = await co.open('?country=NL&personalization=off&locale=en');
   await co.method('ideal').click();
   const total = await shown(co);
   await co.payButton.click();
@@ -102,7 +113,7 @@ test('redirect (iDEAL-style): bank round trip resumes the right payment', async 
 
 test('voucher (Boleto): reference, amount and expiry, printable; paid later', async ({ page }) => {
   const co = new CheckoutPage(page);
-  const sessionId = await co.open('?country=BR&personalization=off');
+  const sessionId = await co.open('?country=BR&personalization=off&locale=en');
   await co.method('boleto').click();
   const totalText = (await co.total.textContent())!;
   await co.payButton.click();
@@ -118,7 +129,7 @@ test('voucher (Boleto): reference, amount and expiry, printable; paid later', as
 
 test('installments: per-installment amount shown, the count reaches the ledger, the total is unchanged', async ({ page }) => {
   const co = new CheckoutPage(page);
-  const sessionId = await co.open('?country=BR&personalization=off');
+  const sessionId = await co.open('?country=BR&personalization=off&locale=en');
   await co.method('card').click();
   const total = await shown(co);
   const select = co.checkout.locator('.installments select');
@@ -138,7 +149,7 @@ test('installments: per-installment amount shown, the count reaches the ledger, 
 
 test('decline → next-best method → success, with exactly one charge', async ({ page }) => {
   const co = new CheckoutPage(page);
-  const sessionId = await co.open('?country=BR&personalization=off');
+  const sessionId = await co.open('?country=BR&personalization=off&locale=en');
   await co.method('card').click();
   await co.fillCard('4000 0000 0000 0002');
   await co.payButton.click();

@@ -14,15 +14,15 @@ async function payWithCard(co: CheckoutPage, { save = false } = {}) {
 
 test('a shopper who pays with card twice sees card first next visit; forget() restores the priors order', async ({ page, browser }) => {
   const co = new CheckoutPage(page);
-  await co.open('?country=BR');
+  await co.open('?country=BR&locale=en');
   // New shopper in Brazil: the merchant's priors (PIX most popular) decide.
   expect((await methodOrder(page))[0]).toBe('pix');
 
   await payWithCard(co);
-  await co.open('?country=BR');
+  await co.open('?country=BR&locale=en');
   await payWithCard(co);
 
-  await co.open('?country=BR');
+  await co.open('?country=BR&locale=en');
   const order = await methodOrder(page);
   expect(order[0]).toBe('card');
   await expect(co.checkout.locator('till-method-list label[data-method="card"] .hint')).toHaveText('You used Card the last 2 times');
@@ -31,20 +31,20 @@ test('a shopper who pays with card twice sees card first next visit; forget() re
   // Another browser (fresh context, no local cache) still sees the priors' order.
   const other = await browser.newContext();
   const otherPage = await other.newPage();
-  await new CheckoutPage(otherPage).open('?country=BR');
+  await new CheckoutPage(otherPage).open('?country=BR&locale=en');
   expect((await methodOrder(otherPage))[0]).toBe('pix');
   await other.close();
 
   // personalization="off" ignores what this browser learned.
-  await co.open('?country=BR&personalization=off');
+  await co.open('?country=BR&personalization=off&locale=en');
   expect((await methodOrder(page))[0]).toBe('pix');
 
   // forget() erases it for good.
-  await co.open('?country=BR');
+  await co.open('?country=BR&locale=en');
   expect((await methodOrder(page))[0]).toBe('card');
   await page.locator('#forget').click();
   await expect(page.locator('#events li').first()).toHaveText('preferences forgotten');
-  await co.open('?country=BR');
+  await co.open('?country=BR&locale=en');
   expect((await methodOrder(page))[0]).toBe('pix');
 });
 

@@ -12,8 +12,20 @@ export { createCheckoutStore, type CheckoutStore, type CheckoutState, type Check
 export { jweProvider, TokenizationError, type TokenizationProvider } from './core/tokenize/provider';
 export { VERSION } from './version';
 
+const LOCALE_IMPORTS: Record<string, () => Promise<{ default: Record<string, string> }>> = {
+  'zh-CN': () => import('../components/i18n/locales/zh-CN'),
+  'zh-TW': () => import('../components/i18n/locales/zh-TW'),
+  ja: () => import('../components/i18n/locales/ja'),
+  ko: () => import('../components/i18n/locales/ko'),
+  'pt-BR': () => import('../components/i18n/locales/pt-BR'),
+  es: () => import('../components/i18n/locales/es'),
+  fr: () => import('../components/i18n/locales/fr'),
+  de: () => import('../components/i18n/locales/de'),
+};
+
 /** Registers `<till-checkout>` and its parts, and wires on-demand chunks through the bundler. */
 export function defineTillElements(): void {
-  setLoaders({ jwe: () => import('./lazy/jwe'), actions: () => import('./lazy/actions'), pricing: () => import('./core/pricing/index'), stripe: () => import('./lazy/stripe') });
+  setLoaders({
+    locale: (tag) => LOCALE_IMPORTS[tag]?.() ?? Promise.reject(new Error(`no catalog for ${tag}`)), jwe: () => import('./lazy/jwe'), actions: () => import('./lazy/actions'), pricing: () => import('./core/pricing/index'), stripe: () => import('./lazy/stripe') });
   registerElements();
 }

@@ -7,7 +7,7 @@ import { createCheckoutStore, isExpired, type CheckoutEvent, type CheckoutState,
 import { createPreferenceCache } from '../../src/store/preference-cache';
 import type { RankedMethod } from '../../src/core/ranking/index';
 import type { TillCardForm } from '../card-form/card-form';
-import { hasMessage, registerMessages, t } from '../i18n/messages';
+import { catalogFor, hasMessage, registerMessages, t, type MessageKey } from '../i18n/messages';
 import { define } from '../internal/define';
 import { loadModule } from '../../src/core/lazy';
 import type { PasskeyCredential } from '../../src/protocol/index';
@@ -95,37 +95,21 @@ export class TillCheckout extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     addEventListener('pagehide', this.onPageHide);
-    addEventListener('message', this.onMessage);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     removeEventListener('pagehide', this.onPageHide);
-    removeEventListener('message', this.onMessage);
-    clearTimeout(this.pollTimer);
+    this.stopWatch?.();
+    this.stopWatch = undefined;
     void this.stripeCard?.then((c) => c.destroy(), () => undefined);
-    this.stripeHost?.remove();
-    this.stripeCard = this.stripeHost = undefined;
+    this.stripeCard = undefined;
   }
 
   private readonly onPageHide = () => this.store.getState().abandon();
 
-  /**
-   * The challenge page reports completion by postMessage. Only a message from the origin the
-   * server named, about this very payment, is believed; the store then asks the server anyway.
-   */
-  private readonly onMessage = (e: MessageEvent) => {
-    const pending = this.store.getState().action;
-    const a = pending?.action;
-    // The origin must be the challenge page's own, and the message must come from it.
-    if (!pending || a?.type !== 'challenge' || e.origin !== a.origin || !a.url.startsWith(a.origin + '/')) return;
-    const data = e.data as { type?: unknown; paymentId?: unknown } | null;
-    if (data?.type !== 'till:challenge-complete' || data.paymentId !== pending.paymentId) return;
-    void this.store.getState().refreshPayment();
-  };
-
-  private pollTimer?: ReturnType<typeof setTimeout>;
-  private pollDelay = 1000;
+  /** Stops following a pending payment (set while one is pending; see watchPending). */
+  private stopWatch?: () => void;
 
   protected override updated(): void {
     const s = this.store.getState();
@@ -133,31 +117,41 @@ export class TillCheckout extends LitElement {
     if (s.codeResult && !this.actionsReady) void this.loadActions();
     if (s.phase === 'action' && s.action) {
       const { paymentId, action } = s.action;
-      if (action.type === 'redirect' && !this.resuming) void loadModule('actions').then((m) => m.startRedirect(this.sessionId, paymentId, s.method, action.url));
-      else if (!this.actionsReady) void this.loadActions();
+      if (action.type === 'redirect') {
+        // Leave for the bank once per payment, and never for one resumed after coming back.
+        if (this.redirectedFor !== paymentId) {
+          this.redirectedFor = paymentId;
+          void loadModule('actions').then((m) => m.startRedirect(this.sessionId, paymentId, s.method, action.url));
+        }
+      }
+      if (!this.actionsReady) void this.loadActions();
     }
+    this.ensureCatalog();
     if (s.phase === 'ready' && !this.resumeChecked) {
       this.checkResume();
       void this.detectWallets();
     }
     const tk = s.session?.tokenization;
     if (tk?.provider === 'stripe' && this.renderRoot.querySelector('slot[name="till-stripe-card"]')) this.mountStripe(tk.publishableKey);
-    // While an action is pending, poll its status with backoff (the postMessage path is a shortcut).
-    if (s.phase === 'action' && this.pollTimer === undefined) {
-      this.pollDelay = 1000;
-      const tick = () => {
-        void this.store.getState().refreshPayment().finally(() => {
-          if (this.store.getState().phase === 'action') {
-            this.pollDelay = Math.min(this.pollDelay * 1.5, 5000);
-            this.pollTimer = setTimeout(tick, this.pollDelay);
-          } else this.pollTimer = undefined;
-        });
-      };
-      this.pollTimer = setTimeout(tick, this.pollDelay);
+    if (s.phase === 'action' && !this.stopWatch) {
+      this.stopWatch = () => undefined;
+      void loadModule('actions').then((m) => {
+        if (this.store.getState().phase === 'action') this.stopWatch = m.watchPending(this.store);
+        else this.stopWatch = undefined;
+      });
+    } else if (s.phase !== 'action' && this.stopWatch) {
+      this.stopWatch();
+      this.stopWatch = undefined;
     }
   }
 
-  private async loadActions() {
+  private actionsLoading?: Promise<void>;
+
+  private loadActions(): Promise<void> {
+    return (this.actionsLoading ??= this.defineActions());
+  }
+
+  private async defineActions() {
     const mod = await loadModule('actions');
     // English defaults only: a locale registered by the merchant keeps its own texts.
     registerMessages('en', { ...mod.actionMessages, ...mod.couponMessages }, true);
@@ -165,8 +159,28 @@ export class TillCheckout extends LitElement {
     this.actionsReady = true;
   }
 
-  private resuming = false;
+  /** The payment this page already sent to (or came back from) the bank. */
+  private redirectedFor?: string;
   private resumeChecked = false;
+
+  private catalogTag?: string;
+
+  /** Loads the shopper's language on demand, then re-renders every part with it. */
+  private ensureCatalog() {
+    const tag = this.state.value.session ? catalogFor(this.language) : undefined;
+    if (!tag || tag === this.catalogTag) return;
+    this.catalogTag = tag;
+    loadModule('locale', tag).then(
+      (m) => {
+        registerMessages(tag, m.default);
+        // e.g. zh-HK reads the zh-TW catalog: make it findable under the shopper's own tag too.
+        if (this.language !== tag) registerMessages(this.language, m.default, true);
+        this.requestUpdate();
+        for (const el of this.renderRoot.querySelectorAll<LitElement>('*')) el.requestUpdate?.();
+      },
+      () => undefined, // English stays; formatting is already in the shopper's locale
+    );
+  }
 
   /** Offers a wallet method only where this browser can actually pay with it. */
   private async detectWallets() {
@@ -192,8 +206,8 @@ export class TillCheckout extends LitElement {
     void loadModule('actions').then((m) => {
       const r = m.takeResume(this.sessionId);
       if (!r) return;
-      this.resuming = true;
-      void this.store.getState().resume(r.paymentId, r.method).finally(() => (this.resuming = false));
+      this.redirectedFor = r.paymentId;
+      void this.store.getState().resume(r.paymentId, r.method);
     });
   }
 
@@ -255,27 +269,18 @@ export class TillCheckout extends LitElement {
     });
   }
 
+  /** The shopper-facing reason for a ranked method ("You used PIX the last 3 times", "Save R$ 16,40"). */
   private reasonText(r: RankedMethod | undefined): string {
-    if (!r) return '';
-    const lang = this.language;
-    const label = (id: string) => this.state.value.session?.methods.find((m) => m.id === id)?.label ?? id;
-    const reason = r.reason;
-    switch (reason.code) {
-      case 'used_last_n':
-        return reason.n > 1 ? t(lang, 'why.used_last_n', { method: label(reason.method), n: reason.n }) : t(lang, 'why.used_last_1', { method: label(reason.method) });
-      case 'used_before':
-        return t(lang, 'why.used_before', { method: label(reason.method) });
-      case 'saves': {
-        const currency = reason.currency ?? this.state.value.session?.currency;
-        return currency ? t(lang, 'why.saves', { amount: formatMoney({ amount: reason.amount, currency }, lang) }) : '';
-      }
-      case 'saved_method':
-        return t(lang, 'why.saved_method');
-      case 'popular_in_region':
-        return r === this.state.value.ranked[0] ? t(lang, 'why.popular_in_region') : '';
-      default:
-        return '';
-    }
+    const { session, ranked } = this.state.value;
+    if (!r || !session) return '';
+    const reason = r.reason as { code: string; method?: string; n?: number; amount?: number; currency?: string };
+    // "Popular here" only helps on the first method.
+    if (reason.code === 'popular_in_region' && r !== ranked[0]) return '';
+    const key = (reason.code === 'used_last_n' && reason.n === 1 ? 'why.used_last_1' : `why.${reason.code}`) as MessageKey;
+    if (!hasMessage(this.language, key)) return '';
+    const label = session.methods.find((m) => m.id === reason.method)?.label ?? reason.method ?? '';
+    const amount = reason.amount === undefined ? '' : formatMoney({ amount: reason.amount, currency: reason.currency ?? session.currency }, this.language);
+    return t(this.language, key, { method: label, n: reason.n ?? 0, amount });
   }
 
   /**
@@ -302,15 +307,10 @@ export class TillCheckout extends LitElement {
 
   /** Stripe Elements, mounted once into a light-DOM child that the shadow root slots in. */
   private stripeCard?: Promise<import('../../src/lazy/stripe').StripeCard>;
-  private stripeHost?: HTMLElement;
 
   private mountStripe(publishableKey: string) {
-    if (this.stripeHost) return;
-    const host = document.createElement('div');
-    host.slot = 'till-stripe-card';
-    this.append(host);
-    this.stripeHost = host;
-    this.stripeCard = loadModule('stripe').then((m) => m.mountStripeCard(publishableKey, host, this.language));
+    if (this.stripeCard) return;
+    this.stripeCard = loadModule('stripe').then((m) => m.mountStripeCard(publishableKey, this, this.language));
     this.stripeCard.catch(() => undefined);
   }
 
@@ -387,6 +387,8 @@ export class TillCheckout extends LitElement {
       </div>`;
     }
     const busy = s.phase === 'paying' || s.phase === 'action';
+    // While a lost payment is being checked, what is paid may not change.
+    const locked = busy || s.checking;
     const options = this.options();
     const selected = s.savedMethodId ? `saved:${s.savedMethodId}` : (s.method ?? '');
     const method = s.session.methods.find((m) => m.id === s.method);
@@ -400,13 +402,13 @@ export class TillCheckout extends LitElement {
         : t(lang, 'payAmount', { amount: total });
     return html`<div part="base" class="base" ?data-one-click=${!!oneClick}>
       <till-order-summary .locale=${lang} .lines=${s.session.lines} .quote=${s.quote} .display=${s.session.displayCurrency}></till-order-summary>
-      <till-coupons .locale=${lang} .quote=${s.quote} .result=${this.actionsReady ? s.codeResult : undefined} ?disabled=${busy}
+      <till-coupons .locale=${lang} .quote=${s.quote} .result=${this.actionsReady ? s.codeResult : undefined} ?disabled=${locked}
         .labels=${Object.fromEntries(s.session.coupons.map((c) => [c.code, c.label]))}
         @till-coupon-apply=${(e: CustomEvent<{ code: string }>) => void this.store.getState().applyCode(e.detail.code)}
         @till-coupon-remove=${(e: CustomEvent<{ code: string }>) => this.store.getState().removeCode(e.detail.code)}></till-coupons>
       ${oneClick
         ? nothing
-        : html`<till-method-list .locale=${lang} .options=${options} .value=${selected} ?disabled=${busy} @change=${this.onMethodChange}></till-method-list>`}
+        : html`<till-method-list .locale=${lang} .options=${options} .value=${selected} ?disabled=${locked} @change=${this.onMethodChange}></till-method-list>`}
       ${showCard && s.session.tokenization.provider === 'stripe'
         ? html`<div class="stripe" part="stripe-card"><span class="label">${t(lang, 'cardDetails')}</span><slot name="till-stripe-card"></slot></div>`
         : showCard
@@ -414,7 +416,7 @@ export class TillCheckout extends LitElement {
             <label class="consent"><input type="checkbox" .checked=${s.saveMethod} ?disabled=${busy}
               @change=${(e: Event) => this.store.getState().setSaveMethod((e.target as HTMLInputElement).checked)} /> ${t(lang, 'saveCard')}</label>`
         : nothing}
-      ${method?.installments && method.installments.length > 1 ? this.renderInstallments(method.installments, s.quote.total, s.quote.currency, busy) : nothing}
+      ${method?.installments && method.installments.length > 1 ? this.renderInstallments(method.installments, s.quote.total, s.quote.currency, locked) : nothing}
       ${s.failure ? html`<p role="alert" part="failure" class="failure" data-code=${s.failure.code}>${this.failureText()}</p>` : nothing}
       ${this.renderRecovery(busy)}
       <button part="pay-button" class="pay" ?disabled=${busy || s.repricing} aria-busy=${busy || s.repricing ? 'true' : 'false'} @click=${this.onPay}>${payLabel}</button>
@@ -441,10 +443,11 @@ export class TillCheckout extends LitElement {
         ${counts.map((n) => {
           const plan = installmentPlan(total, n);
           const fmt = (amount: number) => formatMoney({ amount, currency }, lang);
-          const first = plan[0] ?? 0;
-          const last = plan[n - 1] ?? 0;
-          // Equal parts read "3 × R$ 109,30"; otherwise the first installment carries the extra cents.
-          const text = first === last ? t(lang, 'installmentOption', { n, amount: fmt(first) }) : `${fmt(first)} + ${t(lang, 'installmentOption', { n: n - 1, amount: fmt(last) })}`;
+          // Largest-remainder plan: k parts of a+1 then n-k parts of a ("3 × 16,68 + 3 × 16,67").
+          const high = plan[0] ?? 0;
+          const k = plan.filter((v) => v === high).length;
+          const part = (count: number, amount: number) => t(lang, 'installmentOption', { n: count, amount: fmt(amount) });
+          const text = k === n ? part(n, high) : `${part(k, high)} + ${part(n - k, plan[n - 1] ?? 0)}`;
           return html`<option value=${n} ?selected=${n === chosen}>${n === 1 ? t(lang, 'payInFull') : text}</option>`;
         })}
       </select>

@@ -86,3 +86,20 @@ export function t(locale: string, key: MessageKey, params: Record<string, string
   const text = catalogs[locale]?.[key] ?? catalogs[lang]?.[key] ?? catalogs.en?.[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
 }
+
+/** Locales with a catalog beyond English (loaded on demand). */
+export const LOCALES = ['zh-CN', 'zh-TW', 'ja', 'ko', 'pt-BR', 'es', 'fr', 'de'] as const;
+
+/**
+ * The catalog to load for a BCP 47 tag: an exact match, else by language (`ja-JP` → `ja`,
+ * `es-MX` → `es`, `pt-PT` → `pt-BR`, `zh-HK`/`zh-Hant…` → `zh-TW`, other `zh` → `zh-CN`), else
+ * undefined (English).
+ */
+export function catalogFor(tag: string): (typeof LOCALES)[number] | undefined {
+  const exact = LOCALES.find((l) => l.toLowerCase() === tag.toLowerCase());
+  if (exact) return exact;
+  const [lang = '', ...rest] = tag.split('-');
+  if (lang === 'zh') return rest.some((p) => /^(TW|HK|MO|Hant)$/i.test(p)) ? 'zh-TW' : 'zh-CN';
+  if (lang === 'pt') return 'pt-BR';
+  return LOCALES.find((l) => l === lang);
+}

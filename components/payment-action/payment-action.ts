@@ -86,9 +86,9 @@ export function createPaymentActionElement(kit: ActionKit): CustomElementConstru
       button { font: inherit; min-height: 40px; padding: 8px 14px; border-radius: var(--till-radius, 8px); cursor: pointer;
         border: 1px solid var(--till-color-primary, #1d4ed8); background: transparent; color: var(--till-color-primary, #1d4ed8); }
       button.primary { background: var(--till-color-primary, #1d4ed8); color: var(--till-color-on-primary, #fff); }
-      .modal { position: fixed; inset: 0; background: rgb(0 0 0 / 0.45); display: grid; place-items: center; z-index: 2147483000; }
-      .modal-box { background: var(--till-color-surface, #fff); border-radius: var(--till-radius, 8px); padding: 16px; width: min(420px, 92vw); }
-      .modal-box h2 { margin: 0 0 8px; font-size: 1.1rem; }
+      dialog { border: 0; border-radius: var(--till-radius, 8px); padding: 16px; width: min(420px, 92vw); }
+      dialog::backdrop { background: rgb(0 0 0 / 0.45); }
+      dialog h2 { margin: 0 0 8px; font-size: 1.1rem; }
       iframe { border: 0; width: 100%; height: 360px; }
       @media print { button { display: none; } }
     `;
@@ -127,7 +127,10 @@ export function createPaymentActionElement(kit: ActionKit): CustomElementConstru
     protected override updated(changed: PropertyValues): void {
       const canvas = this.renderRoot.querySelector('canvas');
       if (changed.has('action') && canvas && this.action?.type === 'qr') drawQr(this.action.payload, canvas);
-      if (changed.has('action') && this.action?.type === 'challenge') this.renderRoot.querySelector('iframe')?.focus();
+      // The challenge is a native modal dialog: focus stays inside, the page behind is inert, and
+      // Escape cancels the payment.
+      const dialog = this.renderRoot.querySelector('dialog');
+      if (changed.has('action') && dialog && !dialog.open) dialog.showModal();
     }
 
     private emit(name: 'cancel' | 'passkey') {
@@ -185,14 +188,17 @@ export function createPaymentActionElement(kit: ActionKit): CustomElementConstru
             ${this.cancelButton()}
           </div>`;
         case 'challenge':
-          return html`<div class="modal" role="dialog" aria-modal="true" aria-labelledby="challenge-title" part="challenge">
-            <div class="modal-box">
-              <h2 id="challenge-title">${t(lang, 'challengeTitle')}</h2>
-              <iframe title=${t(lang, 'challengeTitle')} src=${a.url} sandbox="allow-scripts allow-forms allow-same-origin"></iframe>
-            </div>
-          </div>`;
+          return html`<dialog part="challenge" aria-labelledby="challenge-title"
+            @cancel=${(e: Event) => {
+              e.preventDefault();
+              this.emit('cancel');
+            }}>
+            <h2 id="challenge-title" tabindex="-1" autofocus>${t(lang, 'challengeTitle')}</h2>
+            <iframe title=${t(lang, 'challengeTitle')} src=${a.url} sandbox="allow-scripts allow-forms allow-same-origin"></iframe>
+            ${this.cancelButton()}
+          </dialog>`;
         case 'redirect':
-          return html`<p class="muted" role="status">${t(lang, 'redirecting')}</p>`;
+          return html`<div class="box"><p class="muted" role="status">${t(lang, 'redirecting')}</p>${this.cancelButton()}</div>`;
       }
     }
   }

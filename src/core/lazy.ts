@@ -10,6 +10,8 @@ export interface LazyModules {
   pricing: () => Promise<typeof import('./pricing/index')>;
   /** Stripe Elements glue, only for sessions whose tokenization provider is Stripe. */
   stripe: () => Promise<typeof import('../lazy/stripe')>;
+  /** A shopper-language catalog (see components/i18n/locales); English ships in the bundle. */
+  locale: (tag: string) => Promise<{ default: Record<string, string> }>;
 }
 
 let loaders: Partial<LazyModules> = {};
@@ -18,8 +20,8 @@ export function setLoaders(next: Partial<LazyModules>): void {
   loaders = { ...loaders, ...next };
 }
 
-export function loadModule<K extends keyof LazyModules>(name: K): ReturnType<LazyModules[K]> {
-  const loader = loaders[name];
+export function loadModule<K extends keyof LazyModules>(name: K, ...args: Parameters<LazyModules[K]>): ReturnType<LazyModules[K]> {
+  const loader = loaders[name] as ((...a: Parameters<LazyModules[K]>) => ReturnType<LazyModules[K]>) | undefined;
   if (!loader) throw new Error(`Till: no loader for "${name}"; call defineTillElements() or load till.js`);
-  return loader() as ReturnType<LazyModules[K]>;
+  return loader(...args);
 }

@@ -5,6 +5,9 @@
 import { correction, generate } from 'lean-qr';
 
 import type { PasskeyCredential } from '../protocol/index';
+import type { CheckoutStore } from '../store/checkout-store';
+import { containsCardNumber } from '../core/card/index';
+import { TokenizationError } from '../core/tokenize/provider';
 
 export { actionMessages, couponMessages, createPaymentActionElement } from '../../components/payment-action/payment-action';
 
@@ -73,8 +76,50 @@ export async function walletPay(
 ): Promise<{ token: string; complete: (ok: boolean) => Promise<void> }> {
   const pr = new PaymentRequest([request], { total: { label, amount: total } });
   const response = await pr.show();
+  const token = JSON.stringify(response.details);
+  // Only gateway tokens may leave the browser: a wallet handing back a raw card is refused.
+  if (containsCardNumber(token)) {
+    await response.complete('fail');
+    throw new TokenizationError('failed', 'This wallet is not supported here. Choose another payment method.');
+  }
   return {
-    token: JSON.stringify(response.details),
+    token,
     complete: (ok) => response.complete(ok ? 'success' : 'fail'),
   };
+}
+
+/**
+ * Follows a pending payment until it settles: polls its status with backoff (1 s → 5 s) and
+ * accepts the challenge page's `postMessage` as a shortcut, but only from the origin the server
+ * named, about this very payment, whose page lives on that origin; the store then asks the
+ * server anyway. Returns a function that stops watching.
+ */
+export function watchPending(store: CheckoutStore): () => void {
+  let delay = 1000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const onMessage = (e: MessageEvent) => {
+    const pending = store.getState().action;
+    const a = pending?.action;
+    if (!pending || a?.type !== 'challenge' || e.origin !== a.origin || !a.url.startsWith(a.origin + '/')) return;
+    const data = e.data as { type?: unknown; paymentId?: unknown } | null;
+    if (data?.type === 'till:challenge-complete' && data.paymentId === pending.paymentId) void store.getState().refreshPayment();
+  };
+  const stop = () => {
+    stopped = true;
+    clearTimeout(timer);
+    removeEventListener('message', onMessage);
+  };
+  const tick = () =>
+    void store
+      .getState()
+      .refreshPayment()
+      .finally(() => {
+        if (stopped || store.getState().phase !== 'action') return stop();
+        delay = Math.min(delay * 1.5, 5000);
+        timer = setTimeout(tick, delay);
+      });
+  addEventListener('message', onMessage);
+  timer = setTimeout(tick, delay);
+  return stop;
 }

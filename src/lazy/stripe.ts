@@ -13,7 +13,11 @@ export interface StripeCard {
   destroy(): void;
 }
 
-export async function mountStripeCard(publishableKey: string, mount: HTMLElement, locale: string): Promise<StripeCard> {
+/** Mounts Stripe's card element in a new light-DOM child of `host`, slotted as `till-stripe-card`. */
+export async function mountStripeCard(publishableKey: string, host: HTMLElement, locale: string): Promise<StripeCard> {
+  const mount = document.createElement('div');
+  mount.slot = 'till-stripe-card';
+  host.append(mount);
   const stripe = await loadStripe(publishableKey, { locale: locale.split('-')[0] as 'auto' });
   if (!stripe) throw new TokenizationError('unavailable');
   const card = stripe.elements().create('card', { hidePostalCode: true });
@@ -24,6 +28,9 @@ export async function mountStripeCard(publishableKey: string, mount: HTMLElement
       if (error || !paymentMethod) throw new TokenizationError('failed', error?.message);
       return { type: 'stripe', paymentMethodId: paymentMethod.id };
     },
-    destroy: () => card.destroy(),
+    destroy() {
+      card.destroy();
+      mount.remove();
+    },
   };
 }

@@ -5,6 +5,8 @@ import {
   PasskeyAssertionRequest,
   PasskeyRegistrationRequest,
   WebAuthnOptions,
+  ErrorCode as ErrorCodeSchema,
+  PaymentReply as PaymentReplySchema,
   type PasskeyCredential,
   PayRequest,
   PROTOCOL_VERSION,
@@ -22,6 +24,7 @@ import {
 } from '../protocol/index';
 import { bestQuote, bestQuotePerMethod, priceWith, type PricingInput } from '../core/pricing/index';
 import { memoryStorage, type StoredPayment, type TillStorage } from './storage';
+import { containsCardNumber } from '../core/card/index';
 
 export type SessionDraft = Omit<Session, 'id' | 'quote' | 'methodQuotes' | 'expiresAt'> & { ttlSeconds?: number };
 
@@ -218,6 +221,27 @@ export function createTillServer(options: TillServerOptions) {
   const backend = options.backend;
   /** Same-key requests arriving while the first is still charging wait for its result. */
   const inflight = new Map<string, Promise<{ status: number; reply: unknown; hash: string }>>();
+  /**
+   * One change at a time per payment (cancel, passkey, settle, expiry), so a settle cannot be
+   * overwritten by a concurrent cancel and two assertions cannot charge twice. In-process only:
+   * several server instances need the same guarantee from their storage (a conditional write).
+   */
+  const locks = new Map<string, Promise<unknown>>();
+  function withLock<T>(paymentId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = locks.get(paymentId) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    locks.set(paymentId, tail);
+    void tail.then(() => locks.get(paymentId) === tail && locks.delete(paymentId));
+    return next;
+  }
+
+  /** Builds the reply for a backend result; a result that breaks the protocol becomes `internal`. */
+  function checkedReply(paymentId: string, amount: { amount: number; currency: string }, r: AuthorizeResult): PaymentReply {
+    const reply = toReply(paymentId, amount, r);
+    if (PaymentReplySchema.safeParse(reply).success) return reply;
+    return errorReply('internal', 'The payment could not be confirmed. Do not pay again; contact the shop.');
+  }
 
   async function loadSession(id: string): Promise<Session> {
     const s = await storage.getSession(id);
@@ -243,7 +267,7 @@ export function createTillServer(options: TillServerOptions) {
   async function createSession(body: unknown): Promise<Response> {
     const req = validate(CreateSessionRequest, body);
     const draft = await backend.createSession(req);
-    if ('error' in draft) throw new RequestError(draft.error, draft.message);
+    if ('error' in draft) throw backendError(draft);
     const { ttlSeconds = 3600, ...rest } = draft;
     const base = { ...rest, id: newId('cs'), expiresAt: now() + ttlSeconds };
     const input = await pricingInput({ ...base, quote: undefined as never, methodQuotes: [] }, []);
@@ -311,10 +335,12 @@ export function createTillServer(options: TillServerOptions) {
     } catch {
       result = { status: 'failed', code: 'processing_error' };
     }
-    const reply = toReply(paymentId, amount, result);
+    // A result outside the protocol (a backend bug) is stored as `internal`: the browser treats
+    // that as "outcome unknown" and re-sends the same key, which replays this, never charging again.
+    const reply = checkedReply(paymentId, amount, result);
     const stored: StoredPayment = { id: paymentId, sessionId: session.id, method: req.method, amount, couponCodes: q.applied.map((a) => a.code), reply, createdAt: now() };
     await storage.putPayment(stored);
-    return { status: reply.status === 'failed' ? 402 : 200, reply };
+    return { status: reply.status === 'failed' ? 402 : reply.status === 'error' ? 500 : 200, reply };
   }
 
   function toReply(paymentId: string, amount: { amount: number; currency: string }, r: AuthorizeResult): PaymentReply {
@@ -330,6 +356,10 @@ export function createTillServer(options: TillServerOptions) {
 
   async function pay(sessionId: string, body: unknown): Promise<Response> {
     const req = validate(PayRequest, body);
+    // A wallet "token" that is really a card number in clear is refused without being stored or echoed.
+    if (req.source.type === 'wallet' && containsCardNumber(req.source.token)) {
+      throw new RequestError('invalid_request', 'Wallet tokens must be gateway tokens, not card numbers.');
+    }
     // Hash what the schema accepted (unknown keys stripped), so a retry that merely carries an
     // extra field is the same request.
     const hash = await sha256(canonical(req));
@@ -355,14 +385,15 @@ export function createTillServer(options: TillServerOptions) {
     return json(done.reply, done.status);
   }
 
+  /** Reads a payment, expiring a QR code or voucher past its time (call inside its lock). */
   async function pendingPayment(paymentId: string): Promise<StoredPayment> {
     const p = await storage.getPayment(paymentId);
     if (!p) throw new RequestError('not_found', 'Unknown payment.');
-    // A QR code or voucher past its expiry can no longer be paid: settle it so nothing charges later.
     const a = p.reply.status === 'requires_action' ? p.reply.action : undefined;
     if (a && (a.type === 'qr' || a.type === 'voucher') && a.expiresAt <= now()) {
-      const reply = failed('expired', { paymentId });
-      const expired = { ...p, reply };
+      // Void it at the processor too, so a late scan or cash payment cannot take money.
+      await backend.cancel?.(p);
+      const expired = { ...p, reply: failed('expired', { paymentId }) };
       await storage.putPayment(expired);
       return expired;
     }
@@ -370,38 +401,42 @@ export function createTillServer(options: TillServerOptions) {
   }
 
   async function paymentStatus(paymentId: string): Promise<Response> {
-    return json((await pendingPayment(paymentId)).reply);
+    return json((await withLock(paymentId, () => pendingPayment(paymentId))).reply);
   }
 
   async function cancelPayment(paymentId: string): Promise<Response> {
-    const p = await pendingPayment(paymentId);
-    if (p.reply.status !== 'requires_action') return json(p.reply);
-    await backend.cancel?.(p);
-    const reply = failed('cancelled', { paymentId });
-    await storage.putPayment({ ...p, reply });
-    return json(reply);
+    return withLock(paymentId, async () => {
+      const p = await pendingPayment(paymentId);
+      if (p.reply.status !== 'requires_action') return json(p.reply);
+      await backend.cancel?.(p);
+      const reply = failed('cancelled', { paymentId });
+      await storage.putPayment({ ...p, reply });
+      return json(reply);
+    });
   }
 
   async function passkeyAssertion(paymentId: string, body: unknown): Promise<Response> {
     const { credential } = validate(PasskeyAssertionRequest, body);
-    const p = await pendingPayment(paymentId);
-    if (p.reply.status !== 'requires_action' || p.reply.action.type !== 'passkey' || !backend.verifyStepUp) return json(p.reply);
-    let result: AuthorizeResult;
-    try {
-      result = await backend.verifyStepUp(p, credential);
-    } catch {
-      result = { status: 'failed', code: 'challenge_failed' };
-    }
-    const reply = toReply(paymentId, p.amount, result);
-    await storage.putPayment({ ...p, reply });
-    return json(reply, reply.status === 'failed' ? 402 : 200);
+    return withLock(paymentId, async () => {
+      const p = await pendingPayment(paymentId);
+      if (p.reply.status !== 'requires_action' || p.reply.action.type !== 'passkey' || !backend.verifyStepUp) return json(p.reply);
+      let result: AuthorizeResult;
+      try {
+        result = await backend.verifyStepUp(p, credential);
+      } catch {
+        result = { status: 'failed', code: 'challenge_failed' };
+      }
+      const reply = checkedReply(paymentId, p.amount, result);
+      await storage.putPayment({ ...p, reply });
+      return json(reply, reply.status === 'failed' ? 402 : reply.status === 'error' ? 500 : 200);
+    });
   }
 
   async function passkeyOptions(sessionId: string): Promise<Response> {
     const session = await loadSession(sessionId);
     if (!backend.passkeyRegistrationOptions) throw new RequestError('not_found', 'Passkeys are not offered.');
     const r = await backend.passkeyRegistrationOptions(session);
-    if ('error' in r) throw new RequestError(r.error as ErrorCode, String(r.message));
+    if ('error' in r) throw backendError(r as ErrorLike);
     // Never hand the browser options it would reject: check them against the protocol first.
     if (!WebAuthnOptions.safeParse(r).success) throw new RequestError('internal', 'Invalid passkey options from the backend.');
     return json({ status: 'ok', options: r });
@@ -412,7 +447,7 @@ export function createTillServer(options: TillServerOptions) {
     const session = await loadSession(sessionId);
     if (!backend.registerPasskey) throw new RequestError('not_found', 'Passkeys are not offered.');
     const r = await backend.registerPasskey(session, credential);
-    if (r !== true) throw new RequestError(r.error, r.message);
+    if (r !== true) throw backendError(r);
     return json({ status: 'ok' });
   }
 
@@ -438,6 +473,12 @@ export function createTillServer(options: TillServerOptions) {
     throw new RequestError('not_found', 'Not a Till endpoint.');
   }
 
+  /** A backend's error, with its code checked: anything outside the protocol becomes `internal`. */
+  function backendError(e: ErrorLike): RequestError {
+    const code = ErrorCodeSchema.safeParse(e.error);
+    return code.success ? new RequestError(code.data, String(e.message).slice(0, 200)) : new RequestError('internal', 'Internal error.');
+  }
+
   function notAllowed(): never {
     throw new RequestError('method_not_allowed', 'Method not allowed on this endpoint.');
   }
@@ -453,20 +494,27 @@ export function createTillServer(options: TillServerOptions) {
         return errorResponse('internal', 'Internal error.');
       }
     },
-    /** Settles a payment that was waiting on an action (challenge done, QR paid, …). */
-    async settle(paymentId: string, result: AuthorizeResult): Promise<PaymentReply | undefined> {
-      // Read through expiry first: a QR code or voucher paid after it expired must not charge.
-      const p = await pendingPayment(paymentId).catch(() => undefined);
-      if (!p || p.reply.status !== 'requires_action') return p?.reply;
-      const reply = toReply(paymentId, p.amount, result);
-      await storage.putPayment({ ...p, reply });
-      return reply;
+    /**
+     * Settles a payment that was waiting on an action (challenge done, QR paid, …). `result` may
+     * be a function: it runs only if the payment is still pending (not expired, cancelled or
+     * already settled), inside the payment's lock, so the backend books the order exactly once.
+     */
+    async settle(paymentId: string, result: AuthorizeResult | (() => Promise<AuthorizeResult>)): Promise<PaymentReply | undefined> {
+      return withLock(paymentId, async () => {
+        const p = await pendingPayment(paymentId).catch(() => undefined);
+        if (!p || p.reply.status !== 'requires_action') return p?.reply;
+        const reply = checkedReply(paymentId, p.amount, typeof result === 'function' ? await result() : result);
+        await storage.putPayment({ ...p, reply });
+        return reply;
+      });
     },
     getPayment: (id: string) => storage.getPayment(id),
     /** Replaces a pending action (e.g. a step-up after a challenge). */
     async requireAction(paymentId: string, action: PaymentAction): Promise<void> {
-      const p = await storage.getPayment(paymentId);
-      if (p && p.reply.status === 'requires_action') await storage.putPayment({ ...p, reply: { status: 'requires_action', paymentId, action } });
+      await withLock(paymentId, async () => {
+        const p = await storage.getPayment(paymentId);
+        if (p && p.reply.status === 'requires_action') await storage.putPayment({ ...p, reply: { status: 'requires_action', paymentId, action } });
+      });
     },
   };
 }

@@ -52,6 +52,11 @@ export interface CheckoutState {
   prefs: PreferenceState;
   /** Whether the shopper agreed to save the card for next time. */
   saveMethod: boolean;
+  /**
+   * A payment's outcome is unknown (reply lost): Pay re-sends the same request, and the method,
+   * coupons and installments are locked until the server answers.
+   */
+  checking: boolean;
   /** A hand-edited coupon set is being re-priced; paying waits for the new total. */
   repricing: boolean;
   /** Installment count chosen for the selected method (1 = pay in full). */
@@ -101,6 +106,9 @@ export interface CheckoutStoreOptions {
 export type CheckoutStore = StoreApi<CheckoutState>;
 
 const NETWORK_RETRIES = 2;
+
+const UNKNOWN_OUTCOME =
+  'We could not confirm whether the payment went through. Press pay again to check and finish; you will not be charged twice.';
 
 function randomKey(): string {
   const b = crypto.getRandomValues(new Uint8Array(16));
@@ -205,7 +213,9 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
           fail({ code: reply.code, message: reply.message, retryable: reply.retryable }, method);
           return;
         case 'error':
-          set({ action: undefined });
+          // A request-level error about a pending payment says nothing about the payment itself:
+          // keep the action (and polling) rather than letting the shopper pay a second time.
+          if (get().action) return set({ failure: { code: reply.code, message: reply.message, retryable: true } });
           fail({ code: reply.code, message: reply.message, retryable: reply.retryable }, method);
       }
     }
@@ -240,32 +250,38 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       if (q) commitQuote(q);
     }
 
+    /**
+     * Sends a payment. Without a definite answer (no reply, an unreadable reply, or the server's
+     * own `internal` error) the outcome is unknown: the request is kept and the next Pay re-sends
+     * it byte for byte under the same idempotency key, and the shopper cannot change what is
+     * being paid until that answer arrives.
+     */
     async function send(sessionId: string, req: PayRequest): Promise<PaymentReply | undefined> {
       for (let attempt = 0; ; attempt++) {
+        let definite: PaymentReply | undefined;
         try {
           const reply = await client.pay(sessionId, req);
-          unresolved = undefined;
-          return reply;
-        } catch (e) {
-          const retryable = e instanceof TillClientError && e.retryable;
-          if (retryable && attempt < NETWORK_RETRIES) {
-            await sleep(400 * 2 ** attempt);
-            continue;
-          }
-          unresolved = retryable ? req : undefined;
-          fail(
-            {
-              code: e instanceof TillClientError ? e.code : 'network',
-              message: retryable
-                ? 'We lost the connection before hearing back. Press pay again to check and finish; you will not be charged twice.'
-                : 'The payment service sent an unexpected reply. You have not been charged by this attempt.',
-              retryable,
-            },
-            req.method,
-          );
-          return undefined;
+          if (reply.status !== 'error' || reply.code !== 'internal') definite = reply;
+        } catch {
+          // No reply, or one that does not match the protocol: the outcome is unknown.
         }
+        if (definite) {
+          setUnresolved(undefined);
+          return definite;
+        }
+        if (attempt < NETWORK_RETRIES) {
+          await sleep(400 * 2 ** attempt);
+          continue;
+        }
+        setUnresolved(req);
+        fail({ code: 'network', message: UNKNOWN_OUTCOME, retryable: true }, req.method);
+        return undefined;
       }
+    }
+
+    function setUnresolved(req: PayRequest | undefined) {
+      unresolved = req;
+      set({ checking: !!req });
     }
 
     return {
@@ -275,6 +291,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       prefs: emptyState(),
       saveMethod: false,
       repricing: false,
+      checking: false,
       installments: 1,
 
       async load(sessionId) {
@@ -302,7 +319,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
 
       selectMethod(method, savedMethodId) {
         const { session, phase, autoCoupons, quote } = get();
-        if (!session || (phase !== 'ready' && phase !== 'succeeded')) return;
+        if (!session || unresolved || (phase !== 'ready' && phase !== 'succeeded')) return;
         if (!session.methods.some((m) => m.id === method)) return;
         set({ method, savedMethodId, failure: undefined, installments: 1 });
         onEvent({ type: 'method-selected', method });
@@ -314,13 +331,13 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       },
 
       setCoupons(codes) {
-        void reprice(codes);
+        if (!unresolved) void reprice(codes);
       },
 
       async applyCode(raw) {
         const { quote, phase } = get();
         const code = raw.trim().toUpperCase();
-        if (!quote || phase !== 'ready' || !code) return;
+        if (!quote || phase !== 'ready' || !code || unresolved) return;
         const next = await priceCodes([...new Set([...quote.applied.map((a) => a.code), code])], get().method);
         if (!next) return set({ codeResult: { code, applied: false, reason: 'network' } });
         if (!next.applied.some((a) => a.code === code)) {
@@ -334,6 +351,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
 
       removeCode(code) {
         const quote = get().quote;
+        if (unresolved) return;
         set({ codeResult: undefined });
         if (quote) void reprice(quote.applied.map((a) => a.code).filter((c) => c !== code));
       },
@@ -375,8 +393,8 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         if (!action || !method) return;
         try {
           const reply = await client.paymentStatus(action.paymentId);
-          if (reply.status !== 'requires_action') handleReply(reply, method);
-          else if (reply.action.type !== action.action.type) set({ action: { paymentId: reply.paymentId, action: reply.action } });
+          if (reply.status === 'succeeded' || reply.status === 'failed') handleReply(reply, method);
+          else if (reply.status === 'requires_action' && reply.action.type !== action.action.type) set({ action: { paymentId: reply.paymentId, action: reply.action } });
         } catch {
           // Transient: the caller keeps polling.
         }
@@ -391,7 +409,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       },
 
       setInstallments(count) {
-        set({ installments: count });
+        if (!unresolved) set({ installments: count });
       },
 
       restrictMethods(unavailable) {
@@ -422,7 +440,8 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         try {
           handleReply(await client.passkeyAssertion(action.paymentId, credential), method);
         } catch {
-          fail({ code: 'network', message: 'We could not confirm the passkey. Try again.', retryable: true }, method);
+          // The server may have charged: stay on the pending payment and let polling tell.
+          await get().refreshPayment();
         }
       },
 

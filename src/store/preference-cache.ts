@@ -48,7 +48,7 @@ export function memoryBackend(): PreferenceBackend {
 export function localStorageBackend(storage?: Storage): PreferenceBackend {
   const store = (): Storage => {
     const s = storage ?? globalThis.localStorage;
-    if (!s) throw new Error('localStorage unavailable');
+    if (!s) throw new Error('storage');
     return s;
   };
   return {
@@ -64,12 +64,12 @@ export function indexedDbBackend(dbName = 'till', storeName = 'preferences', fac
   const open = (): Promise<IDBDatabase> =>
     (db ??= new Promise<IDBDatabase>((resolve, reject) => {
       const idb = factory ?? globalThis.indexedDB;
-      if (!idb) throw new Error('IndexedDB unavailable');
+      if (!idb) throw new Error('storage');
       const req = idb.open(dbName, 1);
       req.onupgradeneeded = () => void req.result.createObjectStore(storeName);
       req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error ?? new Error('IndexedDB open failed'));
-      req.onblocked = () => reject(new Error('IndexedDB open blocked'));
+      req.onerror = () => reject(req.error ?? new Error('storage'));
+      req.onblocked = () => reject(new Error('storage'));
     }).catch((e: unknown) => {
       db = undefined; // allow a later retry instead of caching the failure
       throw e;
@@ -82,7 +82,7 @@ export function indexedDbBackend(dbName = 'till', storeName = 'preferences', fac
           const tx = d.transaction(storeName, write ? 'readwrite' : 'readonly');
           const req = op(tx.objectStore(storeName));
           tx.oncomplete = () => resolve(req.result);
-          tx.onerror = tx.onabort = () => reject(tx.error ?? req.error ?? new Error('IndexedDB transaction failed'));
+          tx.onerror = tx.onabort = () => reject(tx.error ?? req.error ?? new Error('storage'));
         }),
     );
   return {

@@ -1,6 +1,7 @@
 export { brandInfo, detectBrand, matchBrands } from './brands';
 export type { BrandInfo } from './brands';
 export {
+  containsCardNumber,
   formatCardNumber,
   luhn,
   parseExpiryInput,

@@ -143,3 +143,17 @@ export function validateCvc(
   const long = !ok || n > Math.max(...lengths);
   return { valid: !long && !(n < Math.min(...lengths)), potentiallyValid: !long };
 }
+
+/**
+ * True when text carries what looks like a card number: a 12–19 digit run (spaces or dashes
+ * allowed between digits) that passes Luhn. Used to refuse "tokens" that are really cards.
+ */
+export function containsCardNumber(text: string): boolean {
+  for (const m of text.matchAll(/\d(?:[ -]?\d){11,18}/g)) {
+    const digits = m[0].replace(/\D/g, '');
+    for (let len = 19; len >= 12; len--) {
+      for (let i = 0; i + len <= digits.length; i++) if (luhn(digits.slice(i, i + len))) return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,126 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../core/client';
+import { setLoaders } from '../core/lazy';
+import { createTillServer, type AuthorizeResult, type MerchantBackend } from '../server/index';
+import { createCheckoutStore } from './checkout-store';
+
+/**
+ * Money-safety regressions, run against the real server kit in-process (a merchant backend here
+ * is test code playing the merchant, the part every integration writes itself).
+ */
+beforeAll(() => setLoaders({ pricing: () => import('../core/pricing/index') }));
+
+const card = { id: 'card', flow: 'card', label: 'Card' } as const;
+const pix = { id: 'pix', flow: 'qr', label: 'PIX' } as const;
+
+function setup(authorize: MerchantBackend['authorize'], extra: Partial<MerchantBackend> = {}) {
+  const charges: string[] = [];
+  const server = createTillServer({
+    basePath: '/api',
+    backend: {
+      async createSession() {
+        return {
+          merchantId: 'm',
+          currency: 'BRL',
+          country: 'BR',
+          locale: 'pt-BR',
+          lines: [{ id: 'l1', productId: 'p', name: 'P', quantity: 1, unitPrice: 10000 }],
+          shipping: 0,
+          methods: [card, pix],
+          savedMethods: [],
+          coupons: [{ code: 'PIX5', class: 'order', kind: { type: 'percentage', bps: 500 }, conditions: { methods: ['pix'] } }],
+          firstOrder: false,
+          tokenization: { provider: 'jwe', publicKey: { kty: 'RSA', n: 'x'.repeat(342), e: 'AQAB' } },
+        };
+      },
+      async authorize(input) {
+        charges.push(`${input.method}:${input.amount.amount}`);
+        return authorize(input);
+      },
+      ...extra,
+    },
+  });
+  let drop = 0;
+  const fetchImpl: typeof fetch = async (url, init) => {
+    const res = await server.handle(new Request(String(url), init));
+    if (drop > 0 && String(url).endsWith('/payments')) {
+      drop--;
+      throw new TypeError('connection reset');
+    }
+    return res;
+  };
+  const store = createCheckoutStore({ client: createClient({ baseUrl: 'http://shop.test/api', fetch: fetchImpl }), sleep: async () => {} });
+  return { server, store, charges, dropNext: (n: number) => (drop = n) };
+}
+
+async function session(server: ReturnType<typeof createTillServer>) {
+  const res = await server.handle(new Request('http://shop.test/api/sessions', { method: 'POST', headers: { 'Till-Version': '1' }, body: JSON.stringify({ items: [{ productId: 'p', quantity: 1 }] }) }));
+  return ((await res.json()) as { session: { id: string } }).session.id;
+}
+
+const none = async () => ({ type: 'none' }) as const;
+
+describe('payment safety', () => {
+  it('a protocol-breaking backend reply is "outcome unknown", and pressing pay again never charges twice', async () => {
+    const { server, store, charges } = setup(async (): Promise<AuthorizeResult> => ({ status: 'succeeded', orderId: 'ORD #1001' }));
+    await store.getState().load(await session(server));
+    store.getState().selectMethod('card');
+    await store.getState().pay(none);
+    expect(store.getState()).toMatchObject({ phase: 'ready', checking: true, failure: { code: 'network' } });
+    expect(store.getState().failure!.message).not.toMatch(/not been charged/);
+    await store.getState().pay(async () => {
+      throw new Error('must not build a new request');
+    });
+    expect(charges).toEqual(['card:10000']);
+  });
+
+  it('after a lost reply the method and coupons are locked until the outcome is known', async () => {
+    const { server, store, charges, dropNext } = setup(async (i) => ({ status: 'succeeded', orderId: `ord_${i.paymentId.slice(-6)}` }));
+    await store.getState().load(await session(server));
+    store.getState().selectMethod('card');
+    dropNext(3); // the first try and both automatic retries lose their replies
+    await store.getState().pay(none);
+    expect(store.getState().checking).toBe(true);
+    store.getState().selectMethod('pix');
+    store.getState().setInstallments(3);
+    expect(store.getState()).toMatchObject({ method: 'card', installments: 1 });
+    await store.getState().pay(none);
+    expect(store.getState()).toMatchObject({ phase: 'succeeded', checking: false, result: { method: 'card', amount: { amount: 10000 } } });
+    expect(charges).toEqual(['card:10000']);
+  });
+
+  it('an error while a QR payment is pending keeps the payment pending instead of inviting a second one', async () => {
+    let failStatus = false;
+    const { server, store } = setup(async () => ({ status: 'requires_action', action: { type: 'qr', payload: 'x', expiresAt: Math.floor(Date.now() / 1000) + 60 } }));
+    const original = server.handle;
+    await store.getState().load(await session(server));
+    store.getState().selectMethod('pix');
+    await store.getState().pay(none);
+    expect(store.getState().phase).toBe('action');
+    failStatus = true;
+    server.handle = async (req: Request) => (failStatus && req.method === 'GET' ? new Response(JSON.stringify({ status: 'error', code: 'internal', message: 'x', retryable: true }), { status: 500 }) : original(req));
+    await store.getState().refreshPayment();
+    expect(store.getState().phase).toBe('action');
+    expect(store.getState().action).toBeDefined();
+  });
+
+  it('settle and cancel cannot both win: the final reply is never overwritten', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { server, store } = setup(async () => ({ status: 'requires_action', action: { type: 'qr', payload: 'x', expiresAt: Math.floor(Date.now() / 1000) + 60 } }), {
+      cancel: () => gate,
+    });
+    await store.getState().load(await session(server));
+    store.getState().selectMethod('pix');
+    await store.getState().pay(none);
+    const paymentId = store.getState().action!.paymentId;
+    const cancel = server.handle(new Request(`http://shop.test/api/payments/${paymentId}/cancel`, { method: 'POST', headers: { 'Till-Version': '1' }, body: '{}' }));
+    const settled = server.settle(paymentId, { status: 'succeeded', orderId: 'ord_1' });
+    release();
+    const [c, s] = await Promise.all([cancel.then((r) => r.json()), settled]);
+    const final = (await server.getPayment(paymentId))!.reply;
+    // Whichever ran first decided; the other saw a final reply and left it alone.
+    expect([c.status, s?.status].sort()).toEqual(c.status === 'failed' ? ['failed', 'failed'] : ['succeeded', 'succeeded']);
+    expect(final.status).toBe(c.status);
+  });
+});
