@@ -339,6 +339,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === normalize(process.argv
   const host = arg('--host') ?? '127.0.0.1';
   const demo = await startDemo({ port, host });
   console.log(`Till demo running at ${demo.url}  (Ctrl+C to stop)`);
+  if (host === '127.0.0.1') console.log(`Passkeys need a domain: use ${demo.url.replace('127.0.0.1', 'localhost')} for them.`);
   const stop = () => void demo.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

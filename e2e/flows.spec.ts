@@ -116,6 +116,7 @@ test('voucher (Boleto): reference, amount and expiry, printable; paid later', as
   const sessionId = await co.open('?country=BR&personalization=off&locale=en');
   await co.method('boleto').click();
   const totalText = (await co.total.textContent())!;
+  const total = Number(totalText.replace(/[^0-9]/g, ''));
   await co.payButton.click();
   await expect(co.action.locator('[data-testid="voucher-reference"]')).toHaveText(/^23790\.\d{5} \d{5}\.\d{6} 8 \d{14}$/);
   await expect(co.action).toContainText(totalText);
@@ -124,7 +125,9 @@ test('voucher (Boleto): reference, amount and expiry, printable; paid later', as
   expect(await co.ledger(sessionId)).toHaveLength(0);
   await co.qa('paid');
   await expect(co.success).toBeVisible();
-  expect(await co.ledger(sessionId)).toHaveLength(1);
+  const ledger = await co.ledger(sessionId);
+  expect(ledger).toHaveLength(1);
+  expect(ledger[0]).toMatchObject({ method: 'boleto', amount: total, currency: 'BRL' });
 });
 
 test('installments: per-installment amount shown, the count reaches the ledger, the total is unchanged', async ({ page }) => {
@@ -189,10 +192,13 @@ test.describe('passkey step-up (real WebAuthn ceremony, Chromium virtual authent
     let sessionId = await co.open('?country=US', local);
     await co.method('card').click();
     await co.fillCard('4000 0025 0000 3155');
+    const total = Number((await co.total.textContent())!.replace(/[^0-9]/g, ''));
     await co.payButton.click();
     await co.action.getByRole('button', { name: 'Confirm with passkey' }).click();
     await expect(co.success).toBeVisible();
-    expect(await co.ledger(sessionId)).toHaveLength(1);
+    const ledger = await co.ledger(sessionId);
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]).toMatchObject({ amount: total, card: { last4: '3155' } });
 
     // The shopper dismisses the prompt: the payment is cancelled, never charged.
     await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false });

@@ -72,6 +72,7 @@ test('a returning shopper with a saved card gets one button: "Pay $… with Visa
   const ledger = await co.ledger(sessionId);
   expect(ledger).toHaveLength(1);
   expect(ledger[0]!.card).toEqual({ brand: 'visa', last4: '4242' });
+  expect(ledger[0]!.amount).toBe(Number(total.replace(/[^0-9]/g, '')));
 });
 
 test('an expired saved card is shown as expired and never offered for one-click', async ({ page }) => {

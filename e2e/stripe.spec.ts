@@ -27,6 +27,7 @@ test('Stripe provider (local Stripe.js stand-in): Elements in light DOM, Payment
   await expect(co.failure).toHaveAttribute('data-code', 'card_declined');
 
   await mounted.fill('4242 4242 4242 4242');
+  const total = Number((await co.total.textContent())!.replace(/[^0-9]/g, ''));
   await co.payButton.click();
   await expect(co.success).toBeVisible();
   const bodies = co.paymentPosts().map((p) => JSON.parse(p.body) as { source: { type: string; paymentMethodId?: string } });
@@ -37,6 +38,7 @@ test('Stripe provider (local Stripe.js stand-in): Elements in light DOM, Payment
   for (const p of co.sentBodies) expect(p.body).not.toContain('4242424242424242');
   const ledger = await co.ledger(sessionId);
   expect(ledger).toHaveLength(1);
+  expect(ledger[0]!.amount).toBe(total);
 });
 
 test('sessions that do not use Stripe never load Stripe.js', async ({ page }) => {
