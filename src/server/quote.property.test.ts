@@ -26,7 +26,7 @@ const coupon = (i: number) =>
       ),
       cls: fc.constantFrom('product' as const, 'order' as const, 'shipping' as const),
       combinesWith: combines,
-      methods: fc.option(fc.constantFrom(['pix'], ['card']), { nil: undefined }),
+      methods: fc.option(fc.constantFrom('pix', 'card').map((m) => [m]), { nil: undefined }),
       minSubtotal: fc.option(fc.integer({ min: 1, max: 60_000 }), { nil: undefined }),
       maxDiscount: fc.option(fc.integer({ min: 1, max: 20_000 }), { nil: undefined }),
     })
