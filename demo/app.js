@@ -19,11 +19,13 @@ function shopperRef() {
   return ref;
 }
 
-async function startCheckout() {
+async function startCheckout(fresh = false) {
   const params = new URLSearchParams(location.search);
-  // Back from the bank: keep the session the payment belongs to, so the widget can resume it.
+  // Back from the bank, or reloaded while a payment was pending: keep the session the payment
+  // belongs to, so the widget resumes it (a real shop keeps its checkout session the same way).
   const resumeSession = sessionStorage.getItem('till-demo-session');
-  if (params.get('till_payment') && resumeSession) {
+  const pending = sessionStorage.getItem('till:pending') ?? '';
+  if (!fresh && resumeSession && (params.get('till_payment') || pending.includes(resumeSession))) {
     checkout.setAttribute('session-id', resumeSession);
     document.body.dataset.sessionId = resumeSession;
     return;
@@ -91,7 +93,7 @@ for (const type of ['viewed', 'method-selected', 'coupons-changed', 'payment-sta
 
 $('scenario').addEventListener('submit', (e) => {
   e.preventDefault();
-  void startCheckout();
+  void startCheckout(true);
 });
 $('refresh-ledger').addEventListener('click', () => void refreshLedger());
 $('forget').addEventListener('click', () => void checkout.forgetPreferences().then(() => log('preferences forgotten')));

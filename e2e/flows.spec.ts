@@ -68,6 +68,22 @@ test.describe('QR wallets', () => {
     expect(ledger[0]!.coupons).toContain('PIX5');
   });
 
+  test('a reload while the QR code is pending resumes the same payment; paying it charges once', async ({ page }) => {
+    const co = new CheckoutPage(page);
+    const sessionId = await co.open('?country=BR&personalization=off&locale=en');
+    await co.method('pix').click();
+    await co.payButton.click();
+    await expect(co.action.locator('canvas')).toBeVisible();
+    const paymentId = await page.locator('#pending-id').textContent();
+    await page.reload();
+    await expect(co.action.locator('canvas')).toBeVisible();
+    expect(await co.sessionId()).toBe(sessionId);
+    await expect(page.locator('#pending-id')).toHaveText(paymentId!);
+    await co.qa('paid');
+    await expect(co.success).toBeVisible();
+    expect(await co.ledger(sessionId)).toHaveLength(1);
+  });
+
   test('an expired QR code fails cleanly and nothing is charged', async ({ page }) => {
     const co = new CheckoutPage(page);
     const sessionId = await co.open('?country=CN&personalization=off&locale=en');

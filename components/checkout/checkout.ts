@@ -136,7 +136,7 @@ export class TillCheckout extends LitElement {
     if (s.phase === 'action' && !this.stopWatch) {
       this.stopWatch = () => undefined;
       void loadModule('actions').then((m) => {
-        if (this.store.getState().phase === 'action') this.stopWatch = m.watchPending(this.store);
+        if (this.store.getState().phase === 'action') this.stopWatch = m.watchPending(this.store, this.sessionId);
         else this.stopWatch = undefined;
       });
     } else if (s.phase !== 'action' && this.stopWatch) {
@@ -202,7 +202,13 @@ export class TillCheckout extends LitElement {
 
   private checkResume() {
     this.resumeChecked = true;
-    if (!location.search.includes('till_payment=')) return;
+    let pending: string | null = null;
+    try {
+      pending = sessionStorage.getItem('till:pending');
+    } catch {
+      // blocked storage: nothing to resume
+    }
+    if (!pending?.includes(this.sessionId)) return;
     void loadModule('actions').then((m) => {
       const r = m.takeResume(this.sessionId);
       if (!r) return;

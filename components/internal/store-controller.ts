@@ -3,7 +3,8 @@ import type { StoreApi } from 'zustand/vanilla';
 
 /**
  * Subscribes a Lit host to a zustand store while connected and re-renders when the selected
- * slice changes (compared shallowly, as zustand's subscribeWithSelector does with a custom equality).
+ * slice changes. Slices are compared with Object.is (zustand's default): select a stable value
+ * such as the state itself or one field, not a fresh object.
  */
 export class StoreController<S, T> implements ReactiveController {
   private unsubscribe?: () => void;
@@ -39,18 +40,10 @@ export class StoreController<S, T> implements ReactiveController {
     this.value = this.select(this.store.getState());
     this.unsubscribe = this.store.subscribe((state) => {
       const next = this.select(state);
-      if (!shallowEqual(next, this.value)) {
+      if (!Object.is(next, this.value)) {
         this.value = next;
         this.host.requestUpdate();
       }
     });
   }
-}
-
-function shallowEqual(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || !a || !b) return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }

@@ -32,37 +32,44 @@ export function drawQr(payload: string, canvas: HTMLCanvasElement): void {
   generate(payload, { minCorrectionLevel: correction.M }).toCanvas(canvas, { on: [0, 0, 0, 255], off: [255, 255, 255, 255], pad: 4 });
 }
 
-const RESUME_KEY = 'till:redirect';
+/** The pending payment of this tab, so a return from the bank or a reload resumes it. */
+const RESUME_KEY = 'till:pending';
+
+function remember(value: { sessionId: string; paymentId: string; method: string | undefined } | undefined): void {
+  try {
+    if (value) sessionStorage.setItem(RESUME_KEY, JSON.stringify(value));
+    else sessionStorage.removeItem(RESUME_KEY);
+  } catch {
+    // Storage blocked: a reload then starts over (the server still expires the old payment).
+  }
+}
 
 /** Remembers the pending payment, then leaves for the bank; the widget resumes it on return. */
 export function startRedirect(sessionId: string, paymentId: string, method: string | undefined, url: string): void {
-  try {
-    sessionStorage.setItem(RESUME_KEY, JSON.stringify({ sessionId, paymentId, method }));
-  } catch {
-    // Private mode: nothing to resume from, the shopper sees the result on the merchant's page.
-  }
+  remember({ sessionId, paymentId, method });
   location.assign(url);
 }
 
 /**
- * After the bank sends the shopper back with `?till_payment=…`: the payment to resume, only if
- * this browser started it for this very session. The marker is removed from the address bar.
+ * The payment to resume on load: the one this tab left pending for this very session (a reload
+ * during a QR code or voucher), or the one the bank sent the shopper back with
+ * (`?till_payment=…`, which must match it). The marker is removed from the address bar.
  */
 export function takeResume(sessionId: string): { paymentId: string; method: string } | undefined {
   const params = new URLSearchParams(location.search);
-  const paymentId = params.get('till_payment');
-  if (!paymentId) return undefined;
+  const returned = params.get('till_payment');
   let saved: { sessionId?: string; paymentId?: string; method?: string } = {};
   try {
     saved = JSON.parse(sessionStorage.getItem(RESUME_KEY) ?? '{}') as typeof saved;
-    sessionStorage.removeItem(RESUME_KEY);
   } catch {
     return undefined;
   }
-  if (saved.paymentId !== paymentId || saved.sessionId !== sessionId || !saved.method) return undefined;
-  params.delete('till_payment');
-  history.replaceState(history.state, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
-  return { paymentId, method: saved.method };
+  if (returned) {
+    params.delete('till_payment');
+    history.replaceState(history.state, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
+  }
+  if (!saved.paymentId || saved.sessionId !== sessionId || !saved.method || (returned && returned !== saved.paymentId)) return undefined;
+  return { paymentId: saved.paymentId, method: saved.method };
 }
 
 /**
@@ -94,7 +101,9 @@ export async function walletPay(
  * named, about this very payment, whose page lives on that origin; the store then asks the
  * server anyway. Returns a function that stops watching.
  */
-export function watchPending(store: CheckoutStore): () => void {
+export function watchPending(store: CheckoutStore, sessionId: string): () => void {
+  const { action, method } = store.getState();
+  if (action) remember({ sessionId, paymentId: action.paymentId, method });
   let delay = 1000;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
@@ -106,6 +115,8 @@ export function watchPending(store: CheckoutStore): () => void {
     if (data?.type === 'till:challenge-complete' && data.paymentId === pending.paymentId) void store.getState().refreshPayment();
   };
   const stop = () => {
+    // Settled (or the element left the page while it was still pending): forget it only if settled.
+    if (store.getState().phase !== 'action') remember(undefined);
     stopped = true;
     clearTimeout(timer);
     removeEventListener('message', onMessage);

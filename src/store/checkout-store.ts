@@ -30,7 +30,9 @@ export type CheckoutEvent =
   | { type: 'payment-started'; method: string; amount: number }
   | { type: 'payment-succeeded'; result: PaymentResult }
   | { type: 'payment-failed'; method: string; failure: Failure }
-  | { type: 'action-required'; method: string; action: PaymentAction['type']; paymentId: string };
+  | { type: 'action-required'; method: string; action: PaymentAction['type']; paymentId: string }
+  /** The shopper left: `stage` is how far they got. */
+  | { type: 'abandoned'; stage: 'viewed' | 'failed' | 'pending' };
 
 export interface CheckoutState {
   phase: Phase;
@@ -394,7 +396,10 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         try {
           const reply = await client.paymentStatus(action.paymentId);
           if (reply.status === 'succeeded' || reply.status === 'failed') handleReply(reply, method);
-          else if (reply.status === 'requires_action' && reply.action.type !== action.action.type) set({ action: { paymentId: reply.paymentId, action: reply.action } });
+          else if (reply.status === 'requires_action' && reply.action.type !== action.action.type) {
+            set({ action: { paymentId: reply.paymentId, action: reply.action } });
+            onEvent({ type: 'action-required', method, action: reply.action.type, paymentId: reply.paymentId });
+          }
         } catch {
           // Transient: the caller keeps polling.
         }
@@ -461,6 +466,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       async resume(paymentId, method) {
         const { session } = get();
         if (!session) return;
+        // Placeholder until the status arrives; the widget never follows a resumed redirect.
         set({ method, phase: 'action', action: { paymentId, action: { type: 'redirect', url: 'https://resume.invalid/' } } });
         await get().refreshPayment();
       },
@@ -473,8 +479,9 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       },
 
       abandon() {
-        const { phase, method } = get();
+        const { phase, method, failure } = get();
         if (phase === 'action' && method) observe(method, 'abandoned');
+        if (phase === 'ready' || phase === 'action') onEvent({ type: 'abandoned', stage: phase === 'action' ? 'pending' : failure ? 'failed' : 'viewed' });
       },
     };
   });
