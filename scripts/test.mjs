@@ -15,6 +15,7 @@ let crashed = [];
 if (run('node', ['scripts/build.mjs']) !== 0) crashed.push('build');
 // Strict typecheck of everything, including the @ts-expect-error type tests (src/*.typecheck.ts).
 if (run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0) crashed.push('typecheck');
+if (run('npx', ['eslint', '.', '--max-warnings', '0']) !== 0) crashed.push('lint');
 if (run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=reports/vitest.json']) !== 0 && !existsSync('reports/vitest.json')) crashed.push('vitest');
 if (!crashed.includes('build') && run('npx', ['playwright', 'test']) !== 0 && !existsSync('reports/e2e.json')) crashed.push('playwright');
 

@@ -10,7 +10,6 @@ import type { TillCardForm } from '../card-form/card-form';
 import { catalogFor, hasMessage, registerMessages, t, type MessageKey } from '../i18n/messages';
 import { define } from '../internal/define';
 import { loadModule } from '../../src/core/lazy';
-import type { PasskeyCredential } from '../../src/protocol/index';
 import { StoreController } from '../internal/store-controller';
 import { optionLabel, optionValue, type MethodOption, type TillMethodList } from '../method-list/method-list';
 import { styles } from './checkout.styles';

@@ -26,7 +26,7 @@ export const CouponKind = z.discriminatedUnion('type', [
 export type CouponKind = z.infer<typeof CouponKind>;
 
 export const Coupon = z.object({
-  code: z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9_\-]+$/)),
+  code: z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9_-]+$/)),
   label: z.optional(ShortText),
   class: CouponClass,
   kind: CouponKind,

@@ -34,7 +34,7 @@ export type CardPlaintext = z.infer<typeof CardPlaintext>;
 /** POST /sessions/:id/payments */
 export const PayRequest = z.object({
   /** Same key + same body replays the stored result; same key + other body is an error. */
-  idempotencyKey: z.string().check(z.minLength(16), z.maxLength(128), z.regex(/^[A-Za-z0-9_\-]+$/)),
+  idempotencyKey: z.string().check(z.minLength(16), z.maxLength(128), z.regex(/^[A-Za-z0-9_-]+$/)),
   method: MethodId,
   source: PaymentSource,
   couponCodes: z.array(Coupon.shape.code).check(z.maxLength(20)),

@@ -184,7 +184,10 @@ export function optimize(preps: readonly Prep[], cart: Cart): number[] {
             member[d] = 1;
             const w = evaluate(preps, cart, member);
             member[d] = 0;
-            if (w > v) (v = w), (choice = d);
+            if (w > v) {
+              v = w;
+              choice = d;
+            }
           }
           if (choice >= 0) member[choice] = 1;
         }

@@ -154,7 +154,10 @@ describe('state', () => {
     s = learn(s, { method: 'card', outcome: 'chosen', ctx: { device: 'desktop' }, at: T0 });
     const keys = new Set<string>();
     const walk = (o: unknown): void => {
-      if (o && typeof o === 'object') for (const [k, v] of Object.entries(o)) (keys.add(k), walk(v));
+      if (o && typeof o === 'object') for (const [k, v] of Object.entries(o)) {
+        keys.add(k);
+        walk(v);
+      }
     };
     walk(s);
     expect([...keys].sort()).toEqual(['at', 'card', 'f', 'last', 'methods', 'mw', 'n', 's', 'streak', 'version', 'w'].sort());
