@@ -105,7 +105,10 @@ export class TillCheckout extends LitElement {
     this.stripeCard = undefined;
   }
 
-  private readonly onPageHide = () => this.store.getState().abandon();
+  // Leaving for the bank is not abandoning: the payment resumes on return.
+  private readonly onPageHide = () => {
+    if (this.redirectedFor !== this.store.getState().action?.paymentId) this.store.getState().abandon();
+  };
 
   /** Stops following a pending payment (set while one is pending; see watchPending). */
   private stopWatch?: () => void;
@@ -195,6 +198,8 @@ export class TillCheckout extends LitElement {
         ok = false;
       }
       if (!ok) unavailable.push(m.id);
+      // The sheet must open within the click's user activation: have its code ready beforehand.
+      else void this.loadActions();
     }
     this.store.getState().restrictMethods(unavailable);
   }
@@ -351,7 +356,7 @@ export class TillCheckout extends LitElement {
       source = async () => ({ type: 'none' });
     }
     await s.pay(source);
-    void this.walletDone?.(this.store.getState().phase === 'succeeded');
+    void this.walletDone?.(this.store.getState().phase !== 'ready');
     this.walletDone = undefined;
     if (this.store.getState().phase === 'ready') this.cardForm?.clearCvc();
   }
@@ -463,7 +468,7 @@ export class TillCheckout extends LitElement {
     const { phase, action, quote } = this.state.value;
     if (phase !== 'action' || !action || !this.actionsReady) return phase === 'action' ? html`<p role="status" class="muted">${t(this.language, 'verifying')}</p>` : nothing;
     return html`<till-payment-action .locale=${this.language} .action=${action.action}
-      .amount=${quote ? { amount: quote.total, currency: quote.currency } : undefined}
+      .amount=${action.amount ?? (quote ? { amount: quote.total, currency: quote.currency } : undefined)}
       @till-action-cancel=${() => void this.store.getState().cancelAction()}
       @till-action-passkey=${() => void this.onPasskey()}></till-payment-action>`;
   }

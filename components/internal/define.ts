@@ -11,7 +11,7 @@ export function define(tag: string, ctor: TillElementClass): void {
   if (existing) {
     if (existing !== ctor) {
       console.warn(
-        `[till] <${tag}> is already defined by Till ${existing.tillVersion ?? 'unknown'}; this copy (${VERSION}) was not registered. Load Till once.`,
+        `[till] <${tag}> already defined (Till ${existing.tillVersion ?? '?'}); skipped ${VERSION}. Load Till once.`,
       );
     }
     return;

@@ -135,6 +135,8 @@ export const PaymentRequiresAction = z.object({
   status: z.literal('requires_action'),
   paymentId: Id,
   action: PaymentAction,
+  /** What this payment will charge: the screens show this, never a locally computed total. */
+  amount: Money,
 });
 export const PaymentFailed = z.object({
   status: z.literal('failed'),

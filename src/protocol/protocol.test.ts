@@ -37,8 +37,8 @@ describe('protocol v1 schemas', () => {
     expect(CreateSessionRequest.safeParse({ items: [{ productId: 'tee', quantity: 1 }], country: 'BR' }).success).toBe(true);
     for (const reply of [
       { status: 'succeeded', paymentId: 'pay_1', orderId: 'ord_1', amount: { amount: 5400, currency: 'USD' } },
-      { status: 'requires_action', paymentId: 'pay_1', action: { type: 'challenge', url: 'http://127.0.0.1/c', origin: 'http://127.0.0.1' } },
-      { status: 'requires_action', paymentId: 'pay_1', action: { type: 'qr', payload: '000201...', expiresAt: 1 } },
+      { status: 'requires_action', paymentId: 'pay_1', action: { type: 'challenge', url: 'http://127.0.0.1/c', origin: 'http://127.0.0.1' }, amount: { amount: 5400, currency: 'USD' } },
+      { status: 'requires_action', paymentId: 'pay_1', action: { type: 'qr', payload: '000201...', expiresAt: 1 }, amount: { amount: 5400, currency: 'USD' } },
       { status: 'failed', code: 'card_declined', retryable: true, message: 'Declined' },
       { status: 'failed', code: 'price_changed', retryable: true, message: 'Changed', quote },
       { status: 'error', code: 'invalid_request', retryable: false, message: 'Bad', issues: [{ path: 'a', message: 'b' }] },

@@ -30,6 +30,8 @@ export type SessionDraft = Omit<Session, 'id' | 'quote' | 'methodQuotes' | 'expi
 
 export interface AuthorizeInput {
   paymentId: string;
+  /** Stable per shopper intent: pass it to the processor so it can drop duplicates too. */
+  idempotencyKey: string;
   session: Session;
   method: string;
   source: PaymentSource;
@@ -236,11 +238,16 @@ export function createTillServer(options: TillServerOptions) {
     return next;
   }
 
+  const UNKNOWN_OUTCOME = errorReply('internal', 'The payment could not be confirmed. Do not pay again; contact the shop.');
+
+  function httpStatusOf(reply: PaymentReply): number {
+    return reply.status === 'failed' ? (reply.code === 'price_changed' ? 409 : 402) : reply.status === 'error' ? HTTP_FOR_ERROR[reply.code] : 200;
+  }
+
   /** Builds the reply for a backend result; a result that breaks the protocol becomes `internal`. */
   function checkedReply(paymentId: string, amount: { amount: number; currency: string }, r: AuthorizeResult): PaymentReply {
     const reply = toReply(paymentId, amount, r);
-    if (PaymentReplySchema.safeParse(reply).success) return reply;
-    return errorReply('internal', 'The payment could not be confirmed. Do not pay again; contact the shop.');
+    return PaymentReplySchema.safeParse(reply).success ? reply : UNKNOWN_OUTCOME;
   }
 
   async function loadSession(id: string): Promise<Session> {
@@ -299,7 +306,7 @@ export function createTillServer(options: TillServerOptions) {
     };
   }
 
-  async function charge(session: Session, req: PayRequest): Promise<{ status: number; reply: PaymentReply }> {
+  async function charge(session: Session, req: PayRequest, reserve: (paymentId: string) => Promise<void>): Promise<{ status: number; reply: PaymentReply }> {
     const offered = session.methods.find((m) => m.id === req.method);
     if (!offered) return { status: 402, reply: failed('method_unavailable', { retryable: true }) };
     if (req.installments && req.installments > 1 && !offered.installments?.includes(req.installments)) {
@@ -319,28 +326,37 @@ export function createTillServer(options: TillServerOptions) {
     }
     const paymentId = newId('pay');
     const amount = { amount: q.total, currency: session.currency };
-    let result: AuthorizeResult;
-    try {
-      result = await backend.authorize({
-        paymentId,
-        session,
-        method: req.method,
-        source: req.source,
-        amount,
-        couponCodes: q.applied.map((a) => a.code),
-        ...(req.installments ? { installments: req.installments } : {}),
-        ...(req.returnUrl ? { returnUrl: req.returnUrl } : {}),
-        ...(req.saveMethod ? { saveMethod: true } : {}),
-      });
-    } catch {
-      result = { status: 'failed', code: 'processing_error' };
-    }
-    // A result outside the protocol (a backend bug) is stored as `internal`: the browser treats
-    // that as "outcome unknown" and re-sends the same key, which replays this, never charging again.
-    const reply = checkedReply(paymentId, amount, result);
-    const stored: StoredPayment = { id: paymentId, sessionId: session.id, method: req.method, amount, couponCodes: q.applied.map((a) => a.code), reply, createdAt: now() };
-    await storage.putPayment(stored);
-    return { status: reply.status === 'failed' ? 402 : reply.status === 'error' ? 500 : 200, reply };
+    const couponCodes = q.applied.map((a) => a.code);
+    const base: Omit<StoredPayment, 'reply'> = { id: paymentId, sessionId: session.id, method: req.method, amount, couponCodes, createdAt: now() };
+    // Reserve the key for this payment before any money moves (see IdempotencyRecord).
+    await reserve(paymentId);
+    // The payment's lock is held while the processor works, so a webhook settling it meanwhile
+    // waits for the charge to be recorded instead of missing it. (Never await settle() inside
+    // authorize(): that would wait for itself.)
+    return withLock(paymentId, async () => {
+      let result: AuthorizeResult | undefined;
+      try {
+        result = await backend.authorize({
+          paymentId,
+          idempotencyKey: req.idempotencyKey,
+          session,
+          method: req.method,
+          source: req.source,
+          amount,
+          couponCodes,
+          ...(req.installments ? { installments: req.installments } : {}),
+          ...(req.returnUrl ? { returnUrl: req.returnUrl } : {}),
+          ...(req.saveMethod ? { saveMethod: true } : {}),
+        });
+      } catch {
+        // A processor that threw may still have taken the money (a timeout after capture): the
+        // outcome is unknown, so never claim "not charged". The browser re-sends the same key
+        // and gets this same answer until the merchant reconciles the payment.
+      }
+      const reply = result ? checkedReply(paymentId, amount, result) : UNKNOWN_OUTCOME;
+      await storage.putPayment({ ...base, reply });
+      return { status: httpStatusOf(reply), reply };
+    });
   }
 
   function toReply(paymentId: string, amount: { amount: number; currency: string }, r: AuthorizeResult): PaymentReply {
@@ -348,7 +364,7 @@ export function createTillServer(options: TillServerOptions) {
       case 'succeeded':
         return { status: 'succeeded', paymentId, orderId: r.orderId, amount, ...(r.savedMethodId ? { savedMethodId: r.savedMethodId } : {}) };
       case 'requires_action':
-        return { status: 'requires_action', paymentId, action: r.action };
+        return { status: 'requires_action', paymentId, action: r.action, amount };
       case 'failed':
         return failed(r.code, { paymentId, ...(r.message ? { message: r.message } : {}), ...(r.retryable !== undefined ? { retryable: r.retryable } : {}) });
     }
@@ -370,10 +386,17 @@ export function createTillServer(options: TillServerOptions) {
     if (!work) {
       work = (async () => {
         const stored = await storage.getIdempotency(key);
-        if (stored) return { status: stored.httpStatus, reply: stored.reply, hash: stored.bodyHash };
+        if (stored) {
+          if (stored.reply !== undefined) return { status: stored.httpStatus ?? 200, reply: stored.reply, hash: stored.bodyHash };
+          // Reserved but never finished (crash, failed write): answer from the payment, or say
+          // the outcome is unknown. Charging again is the one thing never done.
+          const p = stored.paymentId ? await storage.getPayment(stored.paymentId) : undefined;
+          const reply = p?.reply ?? UNKNOWN_OUTCOME;
+          return { status: httpStatusOf(reply), reply, hash: stored.bodyHash };
+        }
         const session = await loadSession(sessionId);
-        const r = await charge(session, req);
-        await storage.putIdempotency(key, { bodyHash: hash, httpStatus: r.status, reply: r.reply });
+        const r = await charge(session, req, (paymentId) => storage.putIdempotency(key, { bodyHash: hash, paymentId }));
+        await storage.putIdempotency(key, { bodyHash: hash, httpStatus: r.status, reply: r.reply, ...('paymentId' in r.reply && r.reply.paymentId ? { paymentId: r.reply.paymentId } : {}) });
         return { ...r, hash };
       })();
       inflight.set(key, work);
@@ -420,15 +443,15 @@ export function createTillServer(options: TillServerOptions) {
     return withLock(paymentId, async () => {
       const p = await pendingPayment(paymentId);
       if (p.reply.status !== 'requires_action' || p.reply.action.type !== 'passkey' || !backend.verifyStepUp) return json(p.reply);
-      let result: AuthorizeResult;
+      let reply: PaymentReply = UNKNOWN_OUTCOME;
       try {
-        result = await backend.verifyStepUp(p, credential);
+        reply = checkedReply(paymentId, p.amount, await backend.verifyStepUp(p, credential));
       } catch {
-        result = { status: 'failed', code: 'challenge_failed' };
+        // A throw may come after the charge: leave the payment pending and let status tell.
       }
-      const reply = checkedReply(paymentId, p.amount, result);
-      await storage.putPayment({ ...p, reply });
-      return json(reply, reply.status === 'failed' ? 402 : reply.status === 'error' ? 500 : 200);
+      // An unusable result is not stored: the payment stays pending for the backend to settle.
+      if (reply.status !== 'error') await storage.putPayment({ ...p, reply });
+      return json(reply, httpStatusOf(reply));
     });
   }
 
@@ -504,6 +527,8 @@ export function createTillServer(options: TillServerOptions) {
         const p = await pendingPayment(paymentId).catch(() => undefined);
         if (!p || p.reply.status !== 'requires_action') return p?.reply;
         const reply = checkedReply(paymentId, p.amount, typeof result === 'function' ? await result() : result);
+        // A result outside the protocol is refused and the payment stays pending (fix and retry).
+        if (reply.status === 'error') throw new Error('settle(): the result does not match protocol v1');
         await storage.putPayment({ ...p, reply });
         return reply;
       });
@@ -513,7 +538,7 @@ export function createTillServer(options: TillServerOptions) {
     async requireAction(paymentId: string, action: PaymentAction): Promise<void> {
       await withLock(paymentId, async () => {
         const p = await storage.getPayment(paymentId);
-        if (p && p.reply.status === 'requires_action') await storage.putPayment({ ...p, reply: { status: 'requires_action', paymentId, action } });
+        if (p && p.reply.status === 'requires_action') await storage.putPayment({ ...p, reply: { status: 'requires_action', paymentId, action, amount: p.amount } });
       });
     },
   };

@@ -13,8 +13,14 @@ export interface StoredPayment {
 export interface IdempotencyRecord {
   /** SHA-256 of the canonical request body. */
   bodyHash: string;
-  httpStatus: number;
-  reply: unknown;
+  /**
+   * The payment this key started. Written (without `reply`) *before* the processor is called, so
+   * a replay after a crash or a failed write answers from that payment and never charges again.
+   */
+  paymentId?: string;
+  /** The final HTTP status and reply; absent while (or if interrupted while) charging. */
+  httpStatus?: number;
+  reply?: unknown;
 }
 
 /**

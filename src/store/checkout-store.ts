@@ -46,7 +46,8 @@ export interface CheckoutState {
   /** The last code the shopper typed and why it was not applied, if it was not. */
   codeResult?: { code: string; applied: boolean; reason?: string };
   failure?: Failure;
-  action?: { paymentId: string; action: PaymentAction };
+  /** The pending payment: what the shopper must do, and what it will charge (from the server). */
+  action?: { paymentId: string; action: PaymentAction; amount?: { amount: number; currency: string } };
   result?: PaymentResult;
   /** Available methods, best first, with the model's score and a reason the UI can show. */
   ranked: RankedMethod[];
@@ -66,7 +67,6 @@ export interface CheckoutState {
 
   load(sessionId: string): Promise<void>;
   selectMethod(method: string, savedMethodId?: string): void;
-  setCoupons(codes: string[]): void;
   /** Adds a code the shopper typed; codes the session did not offer are resolved by the server. */
   applyCode(code: string): Promise<void>;
   removeCode(code: string): void;
@@ -74,7 +74,6 @@ export interface CheckoutState {
   pay(source: () => Promise<PaymentSource>): Promise<void>;
   /** Follows a pending action (challenge, QR, …) until it settles. */
   refreshPayment(): Promise<void>;
-  dismissFailure(): void;
   setSaveMethod(save: boolean): void;
   setInstallments(count: number): void;
   /** Drops methods this device cannot use (e.g. a wallet the browser cannot pay with) and re-ranks. */
@@ -109,8 +108,7 @@ export type CheckoutStore = StoreApi<CheckoutState>;
 
 const NETWORK_RETRIES = 2;
 
-const UNKNOWN_OUTCOME =
-  'We could not confirm whether the payment went through. Press pay again to check and finish; you will not be charged twice.';
+const UNKNOWN_OUTCOME = 'We could not confirm the payment. Press pay again to check; you will not be charged twice.';
 
 function randomKey(): string {
   const b = crypto.getRandomValues(new Uint8Array(16));
@@ -205,7 +203,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
           return;
         }
         case 'requires_action':
-          set({ phase: 'action', action: { paymentId: reply.paymentId, action: reply.action } });
+          set({ phase: 'action', action: { paymentId: reply.paymentId, action: reply.action, amount: reply.amount } });
           onEvent({ type: 'action-required', method, action: reply.action.type, paymentId: reply.paymentId });
           return;
         case 'failed':
@@ -258,15 +256,19 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
      * it byte for byte under the same idempotency key, and the shopper cannot change what is
      * being paid until that answer arrives.
      */
-    async function send(sessionId: string, req: PayRequest): Promise<PaymentReply | undefined> {
+    async function send(sessionId: string, req: PayRequest, fresh: boolean): Promise<PaymentReply | undefined> {
+      // An error reply is a definite "nothing charged" only for a request never sent before: once
+      // one attempt went unanswered, an error (a proxy's 429, say) says nothing about that attempt.
+      let uncertain = !fresh;
       for (let attempt = 0; ; attempt++) {
         let definite: PaymentReply | undefined;
         try {
           const reply = await client.pay(sessionId, req);
-          if (reply.status !== 'error' || reply.code !== 'internal') definite = reply;
+          if (reply.status !== 'error' || (!uncertain && reply.code !== 'internal')) definite = reply;
         } catch {
           // No reply, or one that does not match the protocol: the outcome is unknown.
         }
+        if (!definite) uncertain = true;
         if (definite) {
           setUnresolved(undefined);
           return definite;
@@ -332,10 +334,6 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
           });
       },
 
-      setCoupons(codes) {
-        if (!unresolved) void reprice(codes);
-      },
-
       async applyCode(raw) {
         const { quote, phase } = get();
         const code = raw.trim().toUpperCase();
@@ -386,7 +384,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
             ...(typeof location === 'object' && /^https?:/.test(location.href) ? { returnUrl: returnUrl(location.href) } : {}),
           };
         }
-        const reply = await send(session.id, req);
+        const reply = await send(session.id, req, req !== unresolved);
         if (reply) handleReply(reply, req.method);
       },
 
@@ -396,17 +394,17 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         try {
           const reply = await client.paymentStatus(action.paymentId);
           if (reply.status === 'succeeded' || reply.status === 'failed') handleReply(reply, method);
-          else if (reply.status === 'requires_action' && reply.action.type !== action.action.type) {
-            set({ action: { paymentId: reply.paymentId, action: reply.action } });
+          else if (reply.status === 'error' && reply.code === 'not_found') {
+            // The server does not know this payment (any more): nothing is pending.
+            set({ action: undefined });
+            fail({ code: reply.code, message: reply.message, retryable: true }, method);
+          } else if (reply.status === 'requires_action' && JSON.stringify(reply.action) !== JSON.stringify(action.action)) {
+            set({ action: { paymentId: reply.paymentId, action: reply.action, amount: reply.amount } });
             onEvent({ type: 'action-required', method, action: reply.action.type, paymentId: reply.paymentId });
           }
         } catch {
           // Transient: the caller keeps polling.
         }
-      },
-
-      dismissFailure() {
-        set({ failure: undefined });
       },
 
       setSaveMethod(save) {
@@ -464,8 +462,9 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       },
 
       async resume(paymentId, method) {
-        const { session } = get();
-        if (!session) return;
+        const { session, phase } = get();
+        // Only from a quiet checkout: never over a payment the shopper has just started.
+        if (!session || phase !== 'ready' || unresolved) return;
         // Placeholder until the status arrives; the widget never follows a resumed redirect.
         set({ method, phase: 'action', action: { paymentId, action: { type: 'redirect', url: 'https://resume.invalid/' } } });
         await get().refreshPayment();

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../core/client';
 import { setLoaders } from '../core/lazy';
-import { createTillServer, type AuthorizeResult, type MerchantBackend } from '../server/index';
+import { createTillServer, memoryStorage, type AuthorizeResult, type MerchantBackend, type TillStorage } from '../server/index';
 import { createCheckoutStore } from './checkout-store';
 
 /**
@@ -13,10 +13,11 @@ beforeAll(() => setLoaders({ pricing: () => import('../core/pricing/index') }));
 const card = { id: 'card', flow: 'card', label: 'Card' } as const;
 const pix = { id: 'pix', flow: 'qr', label: 'PIX' } as const;
 
-function setup(authorize: MerchantBackend['authorize'], extra: Partial<MerchantBackend> = {}) {
+function setup(authorize: MerchantBackend['authorize'], extra: Partial<MerchantBackend> = {}, storage?: TillStorage) {
   const charges: string[] = [];
   const server = createTillServer({
     basePath: '/api',
+    ...(storage ? { storage } : {}),
     backend: {
       async createSession() {
         return {
@@ -122,5 +123,76 @@ describe('payment safety', () => {
     // Whichever ran first decided; the other saw a final reply and left it alone.
     expect([c.status, s?.status].sort()).toEqual(c.status === 'failed' ? ['failed', 'failed'] : ['succeeded', 'succeeded']);
     expect(final.status).toBe(c.status);
+  });
+
+  it('a storage failure after the processor charged never leads to a second charge', async () => {
+    const storage = memoryStorage();
+    let failNext = true;
+    const flaky: TillStorage = {
+      ...storage,
+      putPayment: async (p) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('database hiccup');
+        }
+        return storage.putPayment(p);
+      },
+    };
+    const { server, store, charges } = setup(async (i) => ({ status: 'succeeded', orderId: `ord_${i.paymentId.slice(-6)}` }), {}, flaky);
+    await store.getState().load(await session(server));
+    store.getState().selectMethod('card');
+    await store.getState().pay(none);
+    expect(store.getState()).toMatchObject({ phase: 'ready', checking: true });
+    await store.getState().pay(none);
+    expect(charges).toEqual(['card:10000']);
+  });
+
+  it('a processor that throws is "outcome unknown", never "you were not charged"', async () => {
+    const { server, store, charges } = setup(async () => {
+      throw new Error('ETIMEDOUT after capture');
+    });
+    await store.getState().load(await session(server));
+    store.getState().selectMethod('card');
+    await store.getState().pay(none);
+    expect(store.getState()).toMatchObject({ phase: 'ready', checking: true });
+    expect(store.getState().failure!.message).not.toMatch(/not (been )?charged/);
+    await store.getState().pay(none);
+    expect(charges).toEqual(['card:10000']);
+  });
+
+  it('a proxy error while re-sending an unanswered payment does not unlock it', async () => {
+    const { server, store, charges, dropNext } = setup(async (i) => ({ status: 'succeeded', orderId: `ord_${i.paymentId.slice(-6)}` }));
+    await store.getState().load(await session(server));
+    store.getState().selectMethod('card');
+    dropNext(3);
+    await store.getState().pay(none);
+    const original = server.handle;
+    server.handle = async (req: Request) =>
+      req.url.endsWith('/payments') ? new Response(JSON.stringify({ status: 'error', code: 'rate_limited', message: 'Slow down', retryable: true }), { status: 429 }) : original(req);
+    await store.getState().pay(none);
+    expect(store.getState().checking).toBe(true);
+    store.getState().selectMethod('pix');
+    expect(store.getState().method).toBe('card');
+    server.handle = original;
+    await store.getState().pay(none);
+    expect(store.getState().phase).toBe('succeeded');
+    expect(charges).toEqual(['card:10000']);
+  });
+
+  it('a webhook settling the payment while the processor call is still running is not lost', async () => {
+    const late: { server?: ReturnType<typeof createTillServer> } = {};
+    let webhook: Promise<unknown> | undefined;
+    const ctx = setup(async (i) => {
+      // The processor's webhook arrives before authorize() has returned.
+      webhook = late.server!.settle(i.paymentId, { status: 'succeeded', orderId: 'ord_hook' });
+      return { status: 'requires_action', action: { type: 'qr', payload: 'x', expiresAt: Math.floor(Date.now() / 1000) + 60 } };
+    });
+    late.server = ctx.server;
+    await ctx.store.getState().load(await session(ctx.server));
+    ctx.store.getState().selectMethod('pix');
+    await ctx.store.getState().pay(none);
+    await webhook;
+    await ctx.store.getState().refreshPayment();
+    expect(ctx.store.getState()).toMatchObject({ phase: 'succeeded', result: { orderId: 'ord_hook' } });
   });
 });

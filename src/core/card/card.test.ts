@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CardBrand } from '../../protocol/common';
 import {
   brandInfo,
+  containsCardNumber,
   detectBrand,
   formatCardNumber,
   luhn,
@@ -421,5 +422,22 @@ describe('card data never leaks', () => {
     expect(caught).toBeInstanceOf(TypeError);
     expect(String(caught)).not.toContain(PAN);
     expect(JSON.stringify(caught)).not.toContain(PAN);
+  });
+});
+
+describe('containsCardNumber', () => {
+  it('finds card numbers in clear, grouped or not, inside text', () => {
+    expect(containsCardNumber('{"pan":"4242424242424242"}')).toBe(true);
+    expect(containsCardNumber('card 5555 5555 5555 4444 exp')).toBe(true);
+    expect(containsCardNumber('x3782-822463-10005x')).toBe(true);
+  });
+
+  it('ignores timestamps, ids and checksum failures in genuine tokens', () => {
+    for (let i = 0; i < 2000; i++) {
+      const ms = 1_790_000_000_000 + Math.floor(Math.random() * 40_000_000_000);
+      expect(containsCardNumber(`{"keyExpiration":"${ms}","protocolVersion":"ECv2"}`)).toBe(false);
+    }
+    expect(containsCardNumber('4242424242424241')).toBe(false);
+    expect(containsCardNumber('order 12345678901234567890123')).toBe(false);
   });
 });

@@ -145,15 +145,15 @@ export function validateCvc(
 }
 
 /**
- * True when text carries what looks like a card number: a 12–19 digit run (spaces or dashes
- * allowed between digits) that passes Luhn. Used to refuse "tokens" that are really cards.
+ * True when text carries a card number: a digit run of 12–19 digits (spaces or dashes allowed
+ * between digits), not part of a longer number, that validates as a card of a known brand
+ * (length and checksum). Used to refuse "tokens" that are really cards; timestamps and other
+ * long numbers in genuine wallet tokens do not match a brand.
  */
 export function containsCardNumber(text: string): boolean {
-  for (const m of text.matchAll(/\d(?:[ -]?\d){11,18}/g)) {
-    const digits = m[0].replace(/\D/g, '');
-    for (let len = 19; len >= 12; len--) {
-      for (let i = 0; i + len <= digits.length; i++) if (luhn(digits.slice(i, i + len))) return true;
-    }
+  for (const m of text.matchAll(/(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)/g)) {
+    const r = validateCardNumber(m[0]);
+    if (r.valid && r.brand) return true;
   }
   return false;
 }

@@ -68,3 +68,12 @@ describe('every ISO 4217 List One currency', () => {
     }
   });
 });
+
+describe('installmentPlan agrees with the general largest-remainder allocation', () => {
+  it('for many totals and counts', async () => {
+    const { allocate } = await import('./rounding');
+    for (const total of [0, 1, 7, 99, 10_000, 10_001, 10_005, 32_790, 999_999]) {
+      for (let n = 1; n <= 12; n++) expect(installmentPlan(total, n)).toEqual(allocate(total, Array.from({ length: n }, () => 1)));
+    }
+  });
+});

@@ -1,6 +1,5 @@
 import { currencyExponent } from '../../protocol/currencies';
 import type { Money } from '../../protocol/common';
-import { allocate } from './rounding';
 
 export type { Money };
 
@@ -76,7 +75,10 @@ export function formatMoney(m: Money, locale: string, display: 'symbol' | 'code'
  * remainder's minor units on the first installments (largest-remainder allocation).
  */
 export function installmentPlan(total: number, count: number): number[] {
-  return allocate(total, Array.from({ length: count }, () => 1));
+  // Largest remainder with equal weights: every part gets the floor, the first `rest` one more.
+  const base = Math.floor(total / count);
+  const rest = total - base * count;
+  return Array.from({ length: count }, (_, i) => base + (i < rest ? 1 : 0));
 }
 
 /**
