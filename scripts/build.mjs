@@ -10,4 +10,5 @@ run('npx', ['vite', 'build', '--mode', 'embed', '--logLevel', 'warn']);
 run('npx', ['vite', 'build', '--mode', 'chunks', '--logLevel', 'warn']);
 run('npx', ['tsc', '-p', 'tsconfig.build.json']);
 run('npx', ['tsx', 'scripts/emit-schema.ts']);
+run('npx', ['cem', 'analyze', '--config', 'custom-elements-manifest.config.mjs', '--quiet']);
 run('node', ['scripts/size.mjs']);

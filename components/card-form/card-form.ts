@@ -11,6 +11,7 @@ type Field = 'number' | 'expiry' | 'cvc';
  * The card number lives only in this element's inputs and is read once, at pay time.
  *
  * @summary Card number, expiry, security code and name fields.
+ * @tagname till-card-form
  * @fires input - Re-dispatched from the inner fields (no card data in the event).
  * @csspart base - The fieldset.
  * @csspart input - Each text input.

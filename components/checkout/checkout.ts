@@ -21,16 +21,24 @@ type EventDetail<T extends CheckoutEvent['type']> = Omit<Extract<CheckoutEvent, 
  * ranks payment methods, collects and encrypts card data in the browser, and pays.
  *
  * @summary The Till checkout widget.
+ * @tagname till-checkout
  * @fires till-viewed - The session loaded and the widget is shown.
  * @fires till-method-selected - The shopper picked a method.
  * @fires till-payment-started - Pay was pressed and a request is on its way.
  * @fires till-payment-succeeded - The merchant backend confirmed the payment; detail has the order id.
  * @fires till-payment-failed - The payment failed; detail has a typed code and a shopper-safe message.
  * @fires till-action-required - The payment needs a challenge, QR scan, redirect or voucher.
+ * @fires till-coupons-changed - Coupons were applied or removed; detail has the codes and total.
+ * @fires till-abandoned - The shopper left (pagehide); detail `stage` is viewed, failed or pending.
  * @csspart base - The outer container.
  * @csspart pay-button - The pay button.
  * @csspart failure - The failure message.
  * @csspart success - The success panel.
+ * @csspart other-methods - The "Other ways to pay" button of the one-click layout.
+ * @csspart recovery - The "Pay with … instead" button after a decline.
+ * @csspart passkey-offer - The passkey enrolment button on the success panel.
+ * @csspart stripe-card - The frame around the slotted Stripe card element.
+ * @slot till-stripe-card - Where Stripe Elements mount (light DOM; filled by Till itself).
  * @cssproperty --till-color-primary - Accent and pay button colour.
  */
 export class TillCheckout extends LitElement {

@@ -13,6 +13,7 @@ export interface CouponIntent {
  * reason when a code does not apply.
  *
  * @summary Coupons: what is applied, and a code field.
+ * @tagname till-coupons
  * @fires till-coupon-apply - The shopper submitted a code; detail `{ code }`.
  * @fires till-coupon-remove - The shopper removed an applied code; detail `{ code }`.
  * @csspart base - The section.

@@ -28,6 +28,7 @@ export function optionLabel(o: MethodOption): string {
  * Accessible radio list of payment methods, in the order given (the checkout ranks them).
  *
  * @summary Payment method chooser.
+ * @tagname till-method-list
  * @fires change - When the shopper picks another method; read `value`.
  * @csspart base - The fieldset.
  * @csspart option - Each method row.

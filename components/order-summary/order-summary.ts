@@ -9,6 +9,7 @@ import { tokens } from '../internal/tokens';
  * Intl.NumberFormat in the shopper's locale.
  *
  * @summary Order lines, discounts, shipping and total.
+ * @tagname till-order-summary
  * @csspart base - The summary section.
  * @csspart total - The total row.
  */
