@@ -49,7 +49,6 @@ function count(name: 'till-action-cancel' | 'till-action-passkey'): { n: number 
 
 const now = () => Math.floor(Date.now() / 1000);
 const usd: Money = { amount: 4250, currency: 'USD' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function mountAction(action: PaymentAction, amount: Money = usd): Promise<ActionElement> {
   return mount<ActionElement>('till-payment-action', { action, amount, locale: 'en-US' });
