@@ -69,11 +69,11 @@ export class TillCoupons extends LitElement {
     if (code) this.intent('apply', code);
   }
 
+  /** The status region is always rendered (empty until needed) so screen readers announce changes. */
   private note() {
     const r = this.result;
-    if (!r) return nothing;
-    const text = r.applied ? t(this.locale, 'codeApplied', { code: r.code }) : t(this.locale, `why.code.${r.reason ?? 'unknown_code'}` as MessageKey, { code: r.code });
-    return html`<p class="note" role="status" ?data-ok=${r.applied} data-reason=${r.reason ?? ''}>${text}</p>`;
+    const text = !r ? '' : r.applied ? t(this.locale, 'codeApplied', { code: r.code }) : t(this.locale, `why.code.${r.reason ?? 'unknown_code'}` as MessageKey, { code: r.code });
+    return html`<p class="note" role="status" ?data-ok=${!!r?.applied} data-reason=${r?.reason ?? ''}>${text}</p>`;
   }
 
   override render() {

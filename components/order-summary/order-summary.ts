@@ -25,7 +25,7 @@ export class TillOrderSummary extends LitElement {
       .total dt, .total dd { color: var(--_text); font-weight: 700; font-size: 1.1rem; }
       .discount dd { color: var(--_success); }
       .group { display: contents; }
-      .estimate { color: var(--_muted); font-size: 0.85rem; }
+      .estimate { color: var(--_muted); font-size: 0.85rem; text-align: right; margin: 4px 0 0; }
     `,
   ];
 
@@ -51,18 +51,18 @@ export class TillOrderSummary extends LitElement {
       <h2 id="summary-title">${t(this.locale, 'orderSummary')}</h2>
       <dl>
         ${this.lines.map(
-          (l) => html`<dt>${l.name} <small>× ${l.quantity}</small></dt><dd>${fmt(l.unitPrice * l.quantity)}</dd>`,
+          (l) => html`<div class="group"><dt>${l.name} <small>× ${l.quantity}</small></dt><dd>${fmt(l.unitPrice * l.quantity)}</dd></div>`,
         )}
-        <dt>${t(this.locale, 'subtotal')}</dt><dd data-testid="subtotal">${fmt(q.subtotal)}</dd>
+        <div class="group"><dt>${t(this.locale, 'subtotal')}</dt><dd data-testid="subtotal">${fmt(q.subtotal)}</dd></div>
         ${q.discount > 0
           ? html`<div class="group discount"><dt>${t(this.locale, 'discount')}</dt><dd data-testid="discount">−${fmt(q.discount)}</dd></div>`
           : nothing}
-        <dt>${t(this.locale, 'shipping')}</dt><dd>${fmt(q.shipping)}</dd>
+        <div class="group"><dt>${t(this.locale, 'shipping')}</dt><dd>${fmt(q.shipping)}</dd></div>
         <div class="group total" part="total"><dt>${t(this.locale, 'total')}</dt><dd data-testid="total">${fmt(q.total)}</dd></div>
-        ${this.display && this.display.currency !== q.currency
-          ? html`<dt></dt><dd class="estimate" data-testid="estimate">${t(this.locale, 'estimate', { amount: formatMoney(estimateIn(q.total, q.currency, this.display.currency, this.display.rate), this.locale) })}</dd>`
-          : nothing}
       </dl>
+      ${this.display && this.display.currency !== q.currency
+        ? html`<p class="estimate" data-testid="estimate">${t(this.locale, 'estimate', { amount: formatMoney(estimateIn(q.total, q.currency, this.display.currency, this.display.rate), this.locale) })}</p>`
+        : nothing}
     </section>`;
   }
 }

@@ -107,21 +107,30 @@ export function createPaymentActionElement(kit: ActionKit): CustomElementConstru
       this.copied = false;
     }
 
+    override connectedCallback(): void {
+      super.connectedCallback();
+      this.startCountdown(); // also after the element was moved in the DOM
+    }
+
     override disconnectedCallback(): void {
       super.disconnectedCallback();
       clearInterval(this.timer);
     }
 
+    private startCountdown() {
+      clearInterval(this.timer);
+      const a = this.action;
+      if (a?.type !== 'qr') return;
+      const tick = () => {
+        this.remaining = Math.max(0, a.expiresAt - Math.floor(Date.now() / 1000));
+        if (!this.remaining) clearInterval(this.timer);
+      };
+      tick();
+      if (this.remaining) this.timer = setInterval(tick, 1000);
+    }
+
     protected override willUpdate(changed: PropertyValues): void {
-      if (changed.has('action')) {
-        clearInterval(this.timer);
-        const a = this.action;
-        if (a?.type === 'qr') {
-          const tick = () => (this.remaining = Math.max(0, a.expiresAt - Math.floor(Date.now() / 1000)));
-          tick();
-          this.timer = setInterval(tick, 1000);
-        }
-      }
+      if (changed.has('action')) this.startCountdown();
     }
 
     protected override updated(changed: PropertyValues): void {
