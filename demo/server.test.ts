@@ -171,4 +171,17 @@ describe('server kit over HTTP', () => {
     expect(await pay.json()).toMatchObject({ status: 'failed', code: 'method_unavailable' });
     expect(ledgerFor(s.id)).toHaveLength(0);
   });
+
+  it('rate-limits typed-code lookups per session, so hidden codes cannot be enumerated', async () => {
+    const s = await newSession();
+    let limited = 0;
+    for (let i = 0; i < 40; i++) {
+      const r = (await (await post(`/sessions/${s.id}/quote`, { couponCodes: [`GUESS${i}`] })).json()) as { status: string; code?: string };
+      if (r.status === 'error' && r.code === 'rate_limited') limited++;
+    }
+    expect(limited).toBe(10);
+    // Offered coupons still price without any lookup.
+    const ok = (await (await post(`/sessions/${s.id}/quote`, { couponCodes: ['FREESHIP'] })).json()) as { status: string };
+    expect(ok.status).toBe('ok');
+  });
 });

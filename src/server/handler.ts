@@ -72,6 +72,11 @@ export interface ErrorLike {
 
 export interface TillServerOptions {
   backend: MerchantBackend;
+  /**
+   * Typed coupon codes the server looks up per session per 10 minutes (default 30); beyond it the
+   * quote answers `rate_limited`, so hidden codes cannot be enumerated.
+   */
+  codeLookupsPerSession?: number;
   storage?: TillStorage;
   /** Path prefix the handler is mounted under, e.g. `/api/till/v1`. */
   basePath?: string;
@@ -257,11 +262,24 @@ export function createTillServer(options: TillServerOptions) {
     return s;
   }
 
+  const lookupLimit = options.codeLookupsPerSession ?? 30;
+  const lookups = new Map<string, { since: number; count: number }>();
+
+  /** Counts a typed-code lookup against the session's window (see codeLookupsPerSession). */
+  function countLookup(sessionId: string): void {
+    const t = now();
+    const w = lookups.get(sessionId);
+    const cur = w && t - w.since < 600 ? w : { since: t, count: 0 };
+    if (++cur.count > lookupLimit) throw new RequestError('rate_limited', 'Too many codes tried. Wait a few minutes.');
+    lookups.set(sessionId, cur);
+  }
+
   async function pricingInput(session: Session, typedCodes: readonly string[]): Promise<PricingInput> {
     const coupons = [...session.coupons];
     const known = new Set(coupons.map((c) => c.code));
     for (const code of typedCodes) {
       if (known.has(code) || !backend.resolveCoupon) continue;
+      countLookup(session.id);
       const c = await backend.resolveCoupon(code, session);
       if (c) {
         coupons.push(c);
