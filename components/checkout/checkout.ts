@@ -1,7 +1,7 @@
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { createClient } from '../../src/core/client';
 import { formatMoney, installmentPlan, toDecimalString } from '../../src/core/money/money';
-import { jweProvider, TokenizationError, type TokenizationProvider } from '../../src/core/tokenize/provider';
+import { jweProvider, type TokenizationProvider } from '../../src/core/tokenize/provider';
 import type { PaymentSource } from '../../src/protocol/index';
 import { createCheckoutStore, isExpired, type CheckoutEvent, type CheckoutState, type CheckoutStore } from '../../src/store/checkout-store';
 import { createPreferenceCache } from '../../src/store/preference-cache';
@@ -359,7 +359,7 @@ export class TillCheckout extends LitElement {
       if (!card) return;
       const provider = this.provider();
       if (!provider) return;
-      source = () => provider.tokenize(card).catch((e: unknown) => Promise.reject(e instanceof TokenizationError ? e : new TokenizationError('failed')));
+      source = () => provider.tokenize(card);
     } else {
       source = async () => ({ type: 'none' });
     }

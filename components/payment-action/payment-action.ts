@@ -35,7 +35,6 @@ export const couponMessages: Partial<Messages> = {
   'why.code.network': 'We could not check {code}. Try again.',
 };
 
-export type ActionMessages = Partial<Messages>;
 
 /** What the element borrows from the page's copy of Till, so its on-demand chunk carries no second lit. */
 export interface ActionKit {

@@ -22,7 +22,7 @@ import {
   type Quote,
   type Session,
 } from '../protocol/index';
-import { bestQuote, bestQuotePerMethod, priceWith, type PricingInput } from '../core/pricing/index';
+import { bestQuote, bestQuotePerMethod, priceWith, sessionPricingInput, type PricingInput } from '../core/pricing/index';
 import { memoryStorage, type StoredPayment, type TillStorage } from './storage';
 import { containsCardNumber } from '../core/card/index';
 
@@ -275,19 +275,20 @@ export function createTillServer(options: TillServerOptions) {
   }
 
   async function pricingInput(session: Session, typedCodes: readonly string[]): Promise<PricingInput> {
-    const coupons = [...session.coupons];
-    const known = new Set(coupons.map((c) => c.code));
+    const typed: Coupon[] = [];
+    const known = new Set(session.coupons.map((c) => c.code));
     for (const code of typedCodes) {
       if (known.has(code) || !backend.resolveCoupon) continue;
       countLookup(session.id);
       const c = await backend.resolveCoupon(code, session);
       if (c) {
-        coupons.push(c);
+        typed.push(c);
         known.add(code);
       }
     }
-    return { currency: session.currency, lines: session.lines, shipping: session.shipping, coupons, firstOrder: session.firstOrder, now: now() };
+    return sessionPricingInput(session, now(), typed);
   }
+
 
   async function createSession(body: unknown): Promise<Response> {
     const req = validate(CreateSessionRequest, body);

@@ -1,7 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { PasskeyCredential, PaymentAction, PaymentReply, PaymentSource, PayRequest, Quote, Session } from '../protocol/index';
 import { TillClientError, type TillClient } from '../core/client';
-import type { PricingInput } from '../core/pricing/index';
 import { loadModule } from '../core/lazy';
 import { amountBand, emptyState, learn, priorMaps, rank, type Device, type Outcome, type PreferenceState, type RankedMethod } from '../core/ranking/index';
 import type { PreferenceCache } from './preference-cache';
@@ -129,10 +128,6 @@ export function isExpired(m: { expMonth?: number | undefined; expYear?: number |
   return m.expYear < d.getUTCFullYear() || (m.expYear === d.getUTCFullYear() && m.expMonth < d.getUTCMonth() + 1);
 }
 
-export function pricingInputOf(session: Session, now: number): PricingInput {
-  return { currency: session.currency, lines: session.lines, shipping: session.shipping, coupons: session.coupons, firstOrder: session.firstOrder, now };
-}
-
 /**
  * One store per checkout (as Adyen makes one Core per checkout). Only actions change state, and
  * each builds new objects. Card data never enters the store: `pay` receives a function that
@@ -157,8 +152,8 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
 
     /** Prices exactly these codes in the browser, with the engine the server runs (loaded on first use). */
     async function localQuote(session: Session, codes: string[], method: string | undefined): Promise<Quote> {
-      const { priceWith } = await loadModule('pricing');
-      return priceWith(pricingInputOf(session, now()), codes, method);
+      const { priceWith, sessionPricingInput } = await loadModule('pricing');
+      return priceWith(sessionPricingInput(session, now()), codes, method);
     }
 
     function rankFor(session: Session, prefs: PreferenceState): RankedMethod[] {

@@ -104,3 +104,12 @@ export function bestQuotePerMethod(input: PricingInput, methods: readonly string
   for (const m of methods) out[m] = bestQuote(input, m);
   return out;
 }
+
+/** The pricing input for a session: its cart and offered coupons, plus any codes the shopper typed. */
+export function sessionPricingInput(
+  session: Pick<import('../../protocol/session').Session, 'currency' | 'lines' | 'shipping' | 'coupons' | 'firstOrder'>,
+  now: number,
+  typed: readonly Coupon[] = [],
+): PricingInput {
+  return { currency: session.currency, lines: session.lines, shipping: session.shipping, coupons: [...session.coupons, ...typed], firstOrder: session.firstOrder, now };
+}
