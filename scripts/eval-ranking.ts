@@ -93,11 +93,13 @@ class Population {
     }
     if (regTotal === 0) return undefined;
     const shares: Record<string, number> = {};
+    const countryShares: Record<string, number> = {};
     for (const m of r.available) {
       const regShare = get(reg, m) / regTotal;
+      countryShares[m] = regShare;
       shares[m] = (get(seg, m) + SEGMENT_SMOOTHING * regShare) / (segTotal + SEGMENT_SMOOTHING);
     }
-    return { shares };
+    return { shares, countryShares };
   }
 }
 

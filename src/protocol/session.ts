@@ -71,8 +71,14 @@ const PerMethod = z.array(z.object({ method: MethodId, value: Share })).check(z.
 
 /** What the merchant knows about shoppers like this one; blended into the local ranking. */
 export const MethodPriors = z.object({
-  /** Share of checkouts per method for this shopper's country or segment. */
+  /** Share of checkouts per method for this shopper's segment (country, device, basket size …) or country. */
   shares: z.optional(PerMethod),
+  /**
+   * Share per method across the whole country. With segment `shares`, the ratio tells the model
+   * how this context (device, basket size) moves the odds, and it applies that to the shopper's
+   * own habit too.
+   */
+  countryShares: z.optional(PerMethod),
   /** Authorisation success rate per method. */
   successRates: z.optional(PerMethod),
 });

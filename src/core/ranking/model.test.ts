@@ -40,6 +40,39 @@ describe('cold start', () => {
   });
 });
 
+describe('context tilt (segment vs country shares)', () => {
+  // A shopper who used PIX on small baskets and card once: a large basket, where card is twice as
+  // common as in the country overall and PIX half as common, tips the balance to card.
+  let s = emptyState();
+  s = choose(s, 'card', T0);
+  s = choose(s, 'pix', T0 + DAY);
+  s = choose(s, 'pix', T0 + 2 * DAY);
+  const countryShares = { pix: 0.4, card: 0.4, boleto: 0.2 };
+  const large = { shares: { pix: 0.2, card: 0.7, boleto: 0.1 }, countryShares };
+  const small = { shares: { pix: 0.6, card: 0.3, boleto: 0.1 }, countryShares };
+  const available = ['pix', 'card', 'boleto'];
+
+  it('moves the shopper\'s own habit with the context', () => {
+    expect(top(s, ctx({ available, now: T0 + 3 * DAY, priors: { shares: large.shares } }))).toBe('pix');
+    expect(top(s, ctx({ available, now: T0 + 3 * DAY, priors: large }))).toBe('card');
+    expect(top(s, ctx({ available, now: T0 + 3 * DAY, priors: small }))).toBe('pix');
+  });
+
+  it('is neutral when the segment looks like the country, and for a new shopper', () => {
+    const same = { shares: countryShares, countryShares };
+    const withTilt = rank(s, ctx({ available, now: T0 + 3 * DAY, priors: same })).map((r) => r.method);
+    expect(withTilt).toEqual(rank(s, ctx({ available, now: T0 + 3 * DAY, priors: { shares: countryShares } })).map((r) => r.method));
+    // Cold start already follows the segment shares; the tilt is not applied twice.
+    expect(rank(emptyState(), ctx({ available, priors: large })).map((r) => r.method)).toEqual(['card', 'pix', 'boleto']);
+  });
+
+  it('survives a country table that lacks an offered method', () => {
+    const r = rank(s, ctx({ available: [...available, 'wallet'], now: T0 + 3 * DAY, priors: large }));
+    expect(r.every((x) => Number.isFinite(x.score) && x.score > 0)).toBe(true);
+    expect(r.reduce((a, x) => a + x.score, 0)).toBeCloseTo(1, 9);
+  });
+});
+
 describe('learning', () => {
   it('moves a repeatedly chosen method to first, with a used_last_n reason', () => {
     let s = emptyState();

@@ -1,4 +1,6 @@
 import type { MethodPriors } from '../../protocol/session';
+import { currencyExponent } from '../../protocol/currencies';
+import { regionalShares } from './regional';
 
 /**
  * Own-property lookup: method ids are data, and ids such as `constructor` or `toString` must not
@@ -9,6 +11,7 @@ const own = <T>(o: Readonly<Record<string, T>> | undefined, k: string): T | unde
 /** Merchant priors keyed by method, as the model reads them. */
 export interface PriorMaps {
   shares?: Record<string, number>;
+  countryShares?: Record<string, number>;
   successRates?: Record<string, number>;
 }
 
@@ -17,21 +20,23 @@ export function priorMaps(p: MethodPriors | undefined): PriorMaps | undefined {
   if (!p) return undefined;
   const toMap = (list?: { method: string; value: number }[]) =>
     list && Object.fromEntries(list.map((e) => [e.method, e.value]));
-  return { ...(p.shares ? { shares: toMap(p.shares) } : {}), ...(p.successRates ? { successRates: toMap(p.successRates) } : {}) };
+  return {
+    ...(p.shares ? { shares: toMap(p.shares) } : {}),
+    ...(p.countryShares ? { countryShares: toMap(p.countryShares) } : {}),
+    ...(p.successRates ? { successRates: toMap(p.successRates) } : {}),
+  };
 }
-import { currencyExponent } from '../../protocol/currencies';
-import { regionalShares } from './regional';
 
 /**
  * Payment-method preference model.
  *
  * Score of method m for one shopper = a Dirichlet-smoothed estimate of "the shopper picks m next":
  *
- *   p(m) = (w(m) + α·q(m)) / (Σ w + α)
+ *   p(m) = (w(m)·t(m) + α·q(m)) / (Σ w + α)
  *
  * where w are the shopper's own choice weights (decayed per checkout and over time, partly
- * conditioned on the current device) and q is the population prior for this context (merchant
- * priors, else the built-in regional table). α is how many "checkouts' worth" of evidence the
+ * conditioned on the current device), q is the population prior for this context (merchant
+ * priors, else the built-in regional table) and t the context tilt (segment vs country shares). α is how many "checkouts' worth" of evidence the
  * prior is worth: a new shopper gets the prior, a loyal one gets their habit. p is then scaled by
  * reliability (own failures, merchant success rates), saved methods and coupon savings.
  */
@@ -152,11 +157,25 @@ export function priorShares(available: readonly string[], country?: string, prio
   return out;
 }
 
+/**
+ * Context tilt: how much more (or less) likely each method is in this context (the merchant's
+ * segment shares, already in `q`: device, basket band …) than across the whole country. The
+ * shopper's own habit is scaled by it — a habit formed on small baskets says less about a large
+ * one — while the prior `q` already carries the context. Without country shares the tilt is 1.
+ */
+function contextTilt(available: readonly string[], q: readonly number[], base: Record<string, number> | undefined): number[] {
+  let sum = 0;
+  for (const m of available) sum += own(base, m) ?? 0;
+  // A 1 % floor keeps a method the country data never saw from dividing by zero.
+  return available.map((m, i) => (sum > 0 ? ((q[i] as number) * 1.01 * sum) / ((own(base, m) ?? 0) + 0.01 * sum) : 1));
+}
+
 export function rank(state: PreferenceState, ctx: RankContext): RankedMethod[] {
   const available = ctx.available.filter((m, i, all) => all.indexOf(m) === i);
   const n = available.length;
   const { country, currency } = ctx;
   const q = priorShares(available, country, ctx.priors);
+  const tilt = contextTilt(available, q, ctx.priors?.countryShares);
   const age = ageFactor(state.at, ctx.now);
   const rates = ctx.priors?.successRates;
   const saved = ctx.savedMethods ?? [];
@@ -186,7 +205,7 @@ export function rank(state: PreferenceState, ctx: RankContext): RankedMethod[] {
     const method = available[i] as string;
     const st = own(state.methods, method);
     const qm = q[i] as number;
-    let score = ((personal[i] as number) * age + ALPHA * qm) / (total + ALPHA);
+    let score = ((personal[i] as number) * age * (tilt[i] as number) + ALPHA * qm) / (total + ALPHA);
     // Reliability: merchant success rate as a 2-observation prior, updated by own outcomes.
     const s = st?.s ?? 0;
     score *= (s + 2 * (own(rates, method) ?? 1)) / (s + 2 + 2 * (st?.f ?? 0));
