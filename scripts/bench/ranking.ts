@@ -32,9 +32,11 @@ export async function benchRanking(): Promise<Record<string, unknown>> {
     state = learn(state, { method: METHODS[(i * 7) % 16] ?? 'card', outcome: 'chosen', ctx: { device: i % 3 ? 'mobile' : 'desktop' }, at: t0 + i * 864e5 });
   }
   const shares: Record<string, number> = {};
+  const countryShares: Record<string, number> = {};
   const successRates: Record<string, number> = {};
   METHODS.forEach((m, i) => {
     shares[m] = 1 / (i + 2);
+    countryShares[m] = 1 / (((i * 5) % METHODS.length) + 2);
     successRates[m] = 0.9 + i / 400;
   });
   const ctx: RankContext = {
@@ -45,7 +47,7 @@ export async function benchRanking(): Promise<Record<string, unknown>> {
     device: 'mobile',
     savedMethods: ['method_3'],
     savingsByMethod: { method_4: 500 },
-    priors: { shares, successRates },
+    priors: { shares, countryShares, successRates },
     now: t0 + 600 * 864e5,
   };
   let sink = 0;
