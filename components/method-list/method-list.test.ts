@@ -109,8 +109,10 @@ describe('<till-method-list> in Chromium', () => {
     const fieldset = el.shadowRoot!.querySelector('fieldset')!;
     expect(fieldset.querySelector(':scope > legend')!.textContent).toBe('Payment method');
     await expect.element(page.getByRole('group', { name: 'Payment method' })).toBeVisible();
-    // The row's hint is inside the <label>, so it is part of the name after the method label.
-    await expect.element(page.getByRole('radio', { name: 'Visa •••• 4242 You used Visa last time', exact: true })).toBeInTheDocument();
+    // The hint describes the radio; it is not part of its name.
+    const visa = page.getByRole('radio', { name: 'Visa •••• 4242', exact: true });
+    await expect.element(visa).toBeInTheDocument();
+    await expect.element(visa).toHaveAccessibleDescription('You used Visa last time');
     await expect.element(page.getByRole('radio', { name: 'Pix' })).toBeInTheDocument();
     await expect.element(page.getByRole('radio', { name: 'Mastercard •••• 4444' })).toBeDisabled();
     await expect.element(page.getByRole('radio', { name: 'PayPal', exact: true })).toBeEnabled();

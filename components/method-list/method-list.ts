@@ -71,12 +71,23 @@ export class TillMethodList extends LitElement {
   override render() {
     return html`<fieldset part="base" ?disabled=${this.disabled}>
       <legend>${t(this.locale, 'paymentMethod')}</legend>
-      ${this.options.map((o) => {
+      ${this.options.map((o, i) => {
         const v = optionValue(o);
+        // The hint is a description, not part of the radio's name ("Visa •••• 4242", not
+        // "Visa •••• 4242 You used Visa last time"). Ids are scoped to this shadow root.
         return html`<label part="option" data-method=${o.method.id}>
-          <input type="radio" name="method" .value=${v} .checked=${v === this.value} ?disabled=${o.disabled} @change=${this.onChange} />
-          <span>${optionLabel(o)}</span>
-          ${o.hint ? html`<span class="hint">${o.hint}</span>` : nothing}
+          <input
+            type="radio"
+            name="method"
+            .value=${v}
+            .checked=${v === this.value}
+            ?disabled=${o.disabled}
+            aria-labelledby="n${i}"
+            aria-describedby=${o.hint ? `h${i}` : nothing}
+            @change=${this.onChange}
+          />
+          <span id="n${i}">${optionLabel(o)}</span>
+          ${o.hint ? html`<span class="hint" id="h${i}">${o.hint}</span>` : nothing}
         </label>`;
       })}
     </fieldset>`;
