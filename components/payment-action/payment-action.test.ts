@@ -180,12 +180,29 @@ describe('<till-payment-action> challenge', () => {
     expect(dialog.open).toBe(true);
   });
 
+  it('reopens if the browser closes it anyway (a second Escape) while the payment is pending', async () => {
+    const el = await mountAction(challenge);
+    const dialog = shadow(el).querySelector('dialog')!;
+    dialog.close();
+    await new Promise((r) => setTimeout(r, 0)); // \`close\` is dispatched as a task
+    expect(dialog.open).toBe(true);
+    expect(dialog.matches(':modal')).toBe(true);
+    // Once the widget moves on (no action), it is gone for good.
+    el.action = undefined;
+    await el.updateComplete;
+    expect(shadow(el).querySelector('dialog')).toBeNull();
+  });
+
   it('cancels on a real Escape key press', async () => {
     const el = await mountAction(challenge);
     const cancels = count('till-action-cancel');
     await userEvent.keyboard('{Escape}');
     expect(cancels.n).toBe(1);
     expect(shadow(el).querySelector('dialog')).not.toBeNull();
+    // Escape is not a user activation, so Chrome lets a second one close the modal; it comes back.
+    await userEvent.keyboard('{Escape}');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(shadow(el).querySelector('dialog')!.matches(':modal')).toBe(true);
   });
 
   it('fires till-action-cancel from its Cancel button', async () => {

@@ -200,6 +200,13 @@ export function createPaymentActionElement(kit: ActionKit): CustomElementConstru
             @cancel=${(e: Event) => {
               e.preventDefault();
               this.emit('cancel');
+            }}
+            @close=${(e: Event) => {
+              // Chrome closes a modal on a second Escape even though \`cancel\` was prevented (no user
+              // activation in between). The payment is still pending until the widget replaces this
+              // screen, so the dialog comes back: the page behind must stay inert.
+              const d = e.currentTarget as HTMLDialogElement;
+              if (this.isConnected && d.isConnected && this.action?.type === 'challenge') d.showModal();
             }}>
             <h2 id="challenge-title" tabindex="-1" autofocus>${t(lang, 'challengeTitle')}</h2>
             <iframe title=${t(lang, 'challengeTitle')} src=${a.url} sandbox="allow-scripts allow-forms allow-same-origin"></iframe>
