@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { defineConfig, type UserConfig } from 'vite';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -8,6 +8,22 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 const LOCALES = ['zh-CN', 'zh-TW', 'ja', 'ko', 'pt-BR', 'es', 'fr', 'de'];
 const define = { __TILL_VERSION__: JSON.stringify(pkg.version) };
 const deps = Object.keys(pkg.dependencies);
+
+/**
+ * Collapses the whitespace of Lit `css\`…\`` templates in our components (minifiers leave
+ * template text alone): runs of whitespace become one space, and none is kept around { } ; , —
+ * never around `:`, where a space can be a descendant combinator. `${…}` parts are untouched;
+ * runs of spaces inside quoted strings collapse too (none of ours has any).
+ */
+export function minifyCss(code: string): string {
+  return code.replace(/\bcss`([^`]*)`/g, (_m, body: string) =>
+    'css`' + body.split(/(\$\{[^}]*\})/).map((part, i) => (i % 2 ? part : part.replace(/\s+/g, ' ').replace(/\s*([{};,])\s*/g, '$1'))).join('') + '`',
+  );
+}
+const cssPlugin: Plugin = {
+  name: 'till-minify-css',
+  transform: (code, id) => (/\/components\/.*\.ts$/.test(id) && code.includes('css`') ? { code: minifyCss(code), map: null } : undefined),
+};
 
 /**
  * Three builds (scripts/build.mjs runs them in order):
@@ -19,6 +35,7 @@ export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'embed') {
     return {
       define,
+      plugins: [cssPlugin],
       build: {
         emptyOutDir: false,
         target: 'es2022',
@@ -30,6 +47,7 @@ export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'chunks') {
     return {
       define,
+      plugins: [cssPlugin],
       build: {
         emptyOutDir: false,
         target: 'es2022',

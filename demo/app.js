@@ -21,11 +21,13 @@ function shopperRef() {
 
 async function startCheckout(fresh = false) {
   const params = new URLSearchParams(location.search);
-  // Back from the bank, or reloaded while a payment was pending: keep the session the payment
-  // belongs to, so the widget resumes it (a real shop keeps its checkout session the same way).
+  // Back from the bank, or reloaded while a payment was pending or its outcome unknown: keep the
+  // session the payment belongs to, so the widget resumes it (a real shop keeps its checkout
+  // session the same way).
   const resumeSession = sessionStorage.getItem('till-demo-session');
   const pending = sessionStorage.getItem('till:pending') ?? '';
-  if (!fresh && resumeSession && (params.get('till_payment') || pending.includes(resumeSession))) {
+  const unanswered = resumeSession && sessionStorage.getItem('till:attempt:' + resumeSession);
+  if (!fresh && resumeSession && (params.get('till_payment') || pending.includes(resumeSession) || unanswered)) {
     checkout.setAttribute('session-id', resumeSession);
     document.body.dataset.sessionId = resumeSession;
     return;

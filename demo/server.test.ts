@@ -62,6 +62,50 @@ describe('server kit over HTTP', () => {
     expect(ledgerFor(s.id)).toHaveLength(1);
   });
 
+  it('resolves an attempt the browser lost track of: a known key replays, an unknown key is voided first', async () => {
+    const s = await newSession();
+    const sent = await payBody(s, '4242424242424242');
+    const paid = await (await post(`/sessions/${s.id}/payments`, sent)).json();
+    // The page reloaded after the reply was lost: the key alone tells what happened.
+    const known = await post(`/sessions/${s.id}/attempts/${sent.idempotencyKey}`, undefined);
+    expect(known.status).toBe(200);
+    expect(await known.json()).toEqual(paid);
+    expect(ledgerFor(s.id)).toHaveLength(1);
+
+    // A request that has not arrived yet (still in a proxy's queue): the lookup voids its key …
+    const late = await payBody(s, '4242424242424242');
+    const voided = await post(`/sessions/${s.id}/attempts/${late.idempotencyKey}`, undefined);
+    expect(voided.status).toBe(402);
+    expect(PaymentReply.parse(await voided.json())).toMatchObject({ status: 'failed', code: 'cancelled', retryable: true });
+    // … so when it does arrive it cannot charge, and asking again gives the same answer.
+    const arrived = await post(`/sessions/${s.id}/payments`, late);
+    expect(await arrived.json()).toMatchObject({ status: 'error', code: 'idempotency_conflict' });
+    expect(await (await post(`/sessions/${s.id}/attempts/${late.idempotencyKey}`, undefined)).json()).toMatchObject({ code: 'cancelled' });
+    expect(ledgerFor(s.id)).toHaveLength(1);
+
+    // A lookup racing the request itself: whichever the server takes first decides, and the two
+    // answers agree — either both tell of the one charge, or the key is void and nothing charged.
+    for (let i = 0; i < 6; i++) {
+      const racing = await payBody(s, '4242424242424242');
+      const before = ledgerFor(s.id).length;
+      const [r1, r2] = await Promise.all([post(`/sessions/${s.id}/payments`, racing), post(`/sessions/${s.id}/attempts/${racing.idempotencyKey}`, undefined)]);
+      const [payReply, lookup] = [await r1.json(), await r2.json()];
+      if (lookup.code === 'cancelled') {
+        expect(payReply).toMatchObject({ status: 'error', code: 'idempotency_conflict' });
+        expect(ledgerFor(s.id)).toHaveLength(before);
+      } else {
+        expect(lookup).toEqual(payReply);
+        expect(payReply.status).toBe('succeeded');
+        expect(ledgerFor(s.id)).toHaveLength(before + 1);
+      }
+    }
+
+    const bad = await post(`/sessions/${s.id}/attempts/short`, undefined);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ status: 'error', code: 'invalid_request' });
+    expect((await fetch(`${api}/sessions/${s.id}/attempts/${sent.idempotencyKey}`, { headers: V })).status).toBe(405);
+  });
+
   it('answers a tampered total with price_changed and the fresh quote, and charges nothing', async () => {
     const s = await newSession();
     const body = await payBody(s, '4242424242424242');

@@ -116,3 +116,44 @@ test('a Luhn-invalid number is caught inline, accessibly, before anything is sen
   await expect(co.field('number')).toBeFocused();
   expect(co.paymentPosts()).toHaveLength(0);
 });
+
+test('the answer is lost and the shopper reloads: the page asks what happened and shows the one charge', async ({ page }) => {
+  const co = new CheckoutPage(page);
+  const sessionId = await co.open('?country=US&personalization=off&locale=en');
+  // The shop receives every payment request, but its answers never reach the browser.
+  await page.route('**/payments', async (route) => {
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+  await co.fillCard(VISA_OK);
+  await co.payButton.click();
+  await expect(co.failure).toHaveAttribute('data-code', 'network');
+  expect(await co.ledger(sessionId)).toHaveLength(1);
+  // Only the idempotency key and the method were kept, in this tab's sessionStorage.
+  const kept = await page.evaluate((id) => sessionStorage.getItem('till:attempt:' + id), sessionId);
+  expect(kept).toMatch(/^card:idem_[0-9a-f]{32}$/);
+
+  await page.unroute('**/payments');
+  await page.reload();
+  await expect(co.success).toBeVisible();
+  expect(await co.sessionId()).toBe(sessionId);
+  expect(await co.ledger(sessionId)).toHaveLength(1);
+  expect(await page.evaluate((id) => sessionStorage.getItem('till:attempt:' + id), sessionId)).toBeNull();
+});
+
+test('the request never reaches the shop and the shopper reloads: it is voided, and paying again charges once', async ({ page }) => {
+  const co = new CheckoutPage(page);
+  const sessionId = await co.open('?country=US&personalization=off&locale=en');
+  await page.route('**/payments', (route) => route.abort('connectionreset'));
+  await co.fillCard(VISA_OK);
+  await co.payButton.click();
+  await expect(co.failure).toHaveAttribute('data-code', 'network');
+  await page.unroute('**/payments');
+  await page.reload();
+  expect(await co.sessionId()).toBe(sessionId);
+  await expect(co.payButton).toBeEnabled();
+  await co.fillCard(VISA_OK);
+  await co.payButton.click();
+  await expect(co.success).toBeVisible();
+  expect(await co.ledger(sessionId)).toHaveLength(1);
+});

@@ -118,8 +118,11 @@ test('redirect (iDEAL-style): bank round trip resumes the right payment', async 
   const total = await shown(co);
   await co.payButton.click();
   await page.waitForURL(/\/demo\/bank\/pay_/);
+  // The bank sends the shopper back with the payment id; the page drops it from the address bar
+  // as soon as it resumes (possibly before "load"), so watch the navigation request instead.
+  const back = page.waitForRequest((r) => r.isNavigationRequest() && /till_payment=pay_/.test(r.url()));
   await page.locator('#approve').click();
-  await page.waitForURL(/till_payment=pay_/);
+  await back;
   await expect(co.success).toBeVisible();
   await expect(page).not.toHaveURL(/till_payment/);
   const ledger = await co.ledger(sessionId);

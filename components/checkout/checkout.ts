@@ -5,6 +5,7 @@ import { jweProvider, type TokenizationProvider } from '../../src/core/tokenize/
 import type { PaymentSource } from '../../src/protocol/index';
 import { createCheckoutStore, isExpired, type CheckoutEvent, type CheckoutState, type CheckoutStore } from '../../src/store/checkout-store';
 import { createPreferenceCache } from '../../src/store/preference-cache';
+import { sessionAttemptLog } from '../../src/store/attempt-log';
 import type { RankedMethod } from '../../src/core/ranking/index';
 import type { TillCardForm } from '../card-form/card-form';
 import { catalogFor, hasMessage, registerMessages, t, type MessageKey } from '../i18n/messages';
@@ -90,6 +91,7 @@ export class TillCheckout extends LitElement {
         client: createClient({ baseUrl: new URL(this.endpoint, document.baseURI).href }),
         onEvent: (e) => this.emit(e),
         device: matchMedia('(pointer: coarse)').matches ? 'mobile' : 'desktop',
+        attempts: sessionAttemptLog(),
         ...(this.personalization === 'off'
           ? {}
           : { preferences: (merchantId: string) => createPreferenceCache({ merchantKey: `${location.origin}|${merchantId}` }) }),

@@ -23,7 +23,7 @@ import {
   type Session,
 } from '../protocol/index';
 import { bestQuote, bestQuotePerMethod, priceWith, sessionPricingInput, type PricingInput } from '../core/pricing/index';
-import { memoryStorage, type StoredPayment, type TillStorage } from './storage';
+import { memoryStorage, type IdempotencyRecord, type StoredPayment, type TillStorage } from './storage';
 import { containsCardNumber } from '../core/card/index';
 
 export type SessionDraft = Omit<Session, 'id' | 'quote' | 'methodQuotes' | 'expiresAt'> & { ttlSeconds?: number };
@@ -194,6 +194,9 @@ async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+/** Body hash of a voided key: no SHA-256 hex digest equals it, so any request under that key conflicts. */
+const VOIDED = 'void';
 
 function match(pattern: string, path: string): Record<string, string> | undefined {
   const p = pattern.split('/');
@@ -401,29 +404,58 @@ export function createTillServer(options: TillServerOptions) {
     const key = `${sessionId}:${req.idempotencyKey}`;
     // No await between this lookup and inflight.set, so two concurrent same-key requests
     // (a double click, a retry after a timeout) share one charge.
+    const done = await once(key, async (stored) => {
+      if (stored) return fromRecord(stored);
+      const session = await loadSession(sessionId);
+      const r = await charge(session, req, (paymentId) => storage.putIdempotency(key, { bodyHash: hash, paymentId }));
+      await storage.putIdempotency(key, { bodyHash: hash, httpStatus: r.status, reply: r.reply, ...('paymentId' in r.reply && r.reply.paymentId ? { paymentId: r.reply.paymentId } : {}) });
+      return { ...r, hash };
+    });
+    if (done.hash !== hash) throw new RequestError('idempotency_conflict', 'This idempotency key was already used with a different request.');
+    return json(done.reply, done.status);
+  }
+
+  type KeyResult = { status: number; reply: unknown; hash: string };
+
+  /**
+   * Runs `fn` with the key's stored record, one at a time per key: a request arriving while
+   * another with the same key is being handled waits for that one's result. There is no await
+   * between the inflight lookup and inflight.set, so a double click shares one charge.
+   */
+  function once(key: string, fn: (stored: IdempotencyRecord | undefined) => Promise<KeyResult>): Promise<KeyResult> {
     let work = inflight.get(key);
     if (!work) {
-      work = (async () => {
-        const stored = await storage.getIdempotency(key);
-        if (stored) {
-          if (stored.reply !== undefined) return { status: stored.httpStatus ?? 200, reply: stored.reply, hash: stored.bodyHash };
-          // Reserved but never finished (crash, failed write): answer from the payment, or say
-          // the outcome is unknown. Charging again is the one thing never done.
-          const p = stored.paymentId ? await storage.getPayment(stored.paymentId) : undefined;
-          const reply = p?.reply ?? UNKNOWN_OUTCOME;
-          return { status: httpStatusOf(reply), reply, hash: stored.bodyHash };
-        }
-        const session = await loadSession(sessionId);
-        const r = await charge(session, req, (paymentId) => storage.putIdempotency(key, { bodyHash: hash, paymentId }));
-        await storage.putIdempotency(key, { bodyHash: hash, httpStatus: r.status, reply: r.reply, ...('paymentId' in r.reply && r.reply.paymentId ? { paymentId: r.reply.paymentId } : {}) });
-        return { ...r, hash };
-      })();
+      work = storage.getIdempotency(key).then(fn);
       inflight.set(key, work);
-      const settled = work;
-      void settled.finally(() => inflight.delete(key)).catch(() => undefined);
+      void work.finally(() => inflight.delete(key)).catch(() => undefined);
     }
-    const done = await work;
-    if (done.hash !== hash) throw new RequestError('idempotency_conflict', 'This idempotency key was already used with a different request.');
+    return work;
+  }
+
+  async function fromRecord(stored: IdempotencyRecord): Promise<KeyResult> {
+    if (stored.reply !== undefined) return { status: stored.httpStatus ?? 200, reply: stored.reply, hash: stored.bodyHash };
+    // Reserved but never finished (crash, failed write): answer from the payment, or say the
+    // outcome is unknown. Charging again is the one thing never done.
+    const p = stored.paymentId ? await storage.getPayment(stored.paymentId) : undefined;
+    const reply = p?.reply ?? UNKNOWN_OUTCOME;
+    return { status: httpStatusOf(reply), reply, hash: stored.bodyHash };
+  }
+
+  /**
+   * "What became of the payment I sent with this key?" — asked by a browser that lost the answer
+   * and then its memory of the request (a reload). A key this server has seen answers as a
+   * replay would. An unknown key is voided before answering: a copy of the request still on its
+   * way can never charge, so the shopper may safely pay again.
+   */
+  async function resolveAttempt(sessionId: string, idempotencyKey: string): Promise<Response> {
+    const k = validate(PayRequest.shape.idempotencyKey, idempotencyKey);
+    const done = await once(`${sessionId}:${k}`, async (stored) => {
+      if (stored) return fromRecord(stored);
+      const reply = failed('cancelled', { message: 'That payment attempt never reached the shop and is now void: nothing was charged.' });
+      const status = httpStatusOf(reply);
+      await storage.putIdempotency(`${sessionId}:${k}`, { bodyHash: VOIDED, httpStatus: status, reply });
+      return { status, reply, hash: VOIDED };
+    });
     return json(done.reply, done.status);
   }
 
@@ -507,6 +539,7 @@ export function createTillServer(options: TillServerOptions) {
     if ((p = match('/sessions/:id', path))) return m === 'GET' ? json({ status: 'ok', session: await loadSession(p.id!) }) : notAllowed();
     if ((p = match('/sessions/:id/quote', path))) return m === 'POST' ? quote(p.id!, await readBody(req)) : notAllowed();
     if ((p = match('/sessions/:id/payments', path))) return m === 'POST' ? pay(p.id!, await readBody(req)) : notAllowed();
+    if ((p = match('/sessions/:id/attempts/:key', path))) return m === 'POST' ? resolveAttempt(p.id!, p.key!) : notAllowed();
     if ((p = match('/payments/:id', path))) return m === 'GET' ? paymentStatus(p.id!) : notAllowed();
     if ((p = match('/payments/:id/cancel', path))) return m === 'POST' ? cancelPayment(p.id!) : notAllowed();
     if ((p = match('/payments/:id/passkey', path))) return m === 'POST' ? passkeyAssertion(p.id!, await readBody(req)) : notAllowed();

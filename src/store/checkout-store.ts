@@ -100,10 +100,24 @@ export interface CheckoutStoreOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Local preference cache per merchant id; omit to turn personalisation off (priors only). */
   preferences?: (merchantId: string) => PreferenceCache;
+  /** Keeps the key of an unanswered payment across a reload (the widget uses sessionStorage). */
+  attempts?: AttemptLog;
   device?: Device;
 }
 
 export type CheckoutStore = StoreApi<CheckoutState>;
+
+/** An unanswered payment attempt as remembered across a reload: its key and method, never its body. */
+export interface LostAttempt {
+  key: string;
+  method: string;
+}
+
+/** Per-session memory of an unanswered attempt; `undefined` clears it. */
+export interface AttemptLog {
+  get(sessionId: string): LostAttempt | undefined;
+  set(sessionId: string, attempt: LostAttempt | undefined): void;
+}
 
 const NETWORK_RETRIES = 2;
 
@@ -142,6 +156,11 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
    * instead of charging twice.
    */
   let unresolved: PayRequest | undefined;
+  /**
+   * An unanswered attempt inherited from before a reload: only its key survived. Before anything
+   * else is paid, the server is asked what became of it (and voids it if it never arrived).
+   */
+  let lost: LostAttempt | undefined;
   let cache: PreferenceCache | undefined;
 
   return createStore<CheckoutState>()((set, get) => {
@@ -280,7 +299,38 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
 
     function setUnresolved(req: PayRequest | undefined) {
       unresolved = req;
+      const id = get().session?.id;
+      if (id) options.attempts?.set(id, req && { key: req.idempotencyKey, method: req.method });
       set({ checking: !!req });
+    }
+
+    /** Some payment's outcome is unknown: nothing may be changed or paid until it is known. */
+    const undecided = (): boolean => !!(unresolved || lost);
+
+    /**
+     * Asks the server what became of the attempt lost in a reload. True when the shopper may go on
+     * to pay afresh (the server had never seen it and has voided it); false otherwise — its real
+     * outcome is now shown, or it is still unknown and Pay asks again.
+     */
+    async function resolveLost(sessionId: string): Promise<boolean> {
+      const attempt = lost;
+      if (!attempt) return true;
+      let reply: PaymentReply | undefined;
+      try {
+        reply = await client.resolveAttempt(sessionId, attempt.key);
+      } catch {
+        // Still unknown.
+      }
+      if (!reply || reply.status === 'error') {
+        fail({ code: 'network', message: UNKNOWN_OUTCOME, retryable: true }, attempt.method);
+        return false;
+      }
+      lost = undefined;
+      options.attempts?.set(sessionId, undefined);
+      set({ checking: false });
+      if (reply.status === 'failed' && reply.code === 'cancelled' && !reply.paymentId) return true;
+      handleReply(reply, attempt.method);
+      return false;
     }
 
     return {
@@ -305,11 +355,17 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
           cache = options.preferences?.(session.merchantId);
           const prefs = cache ? await cache.load() : emptyState();
           const ranked = rankFor(session, prefs);
-          const method = ranked[0]?.method ?? session.methods[0]?.id;
+          lost = options.attempts?.get(session.id);
+          // An attempt still being checked keeps its method on screen.
+          const method = (lost && session.methods.find((m) => m.id === lost?.method)?.id) ?? ranked[0]?.method ?? session.methods[0]?.id;
           // A returning one-click shopper starts on their saved instrument for the top method.
           const saved = session.savedMethods.find((m) => m.method === method && !isExpired(m, now()));
-          set({ phase: 'ready', session, prefs, ranked, method, savedMethodId: saved?.id, quote: bestFor(session, method), autoCoupons: true });
+          set({ phase: 'ready', session, prefs, ranked, method, savedMethodId: saved?.id, quote: bestFor(session, method), autoCoupons: true, checking: !!lost });
           onEvent({ type: 'viewed', sessionId: session.id });
+          if (lost) {
+            set({ phase: 'paying' });
+            if (await resolveLost(session.id)) set({ phase: 'ready' });
+          }
         } catch (e) {
           const err = e instanceof TillClientError ? e : new TillClientError('network', 'Could not reach the payment service.', true);
           set({ phase: 'unavailable', failure: { code: err.code, message: err.message, retryable: err.retryable } });
@@ -318,7 +374,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
 
       selectMethod(method, savedMethodId) {
         const { session, phase, autoCoupons, quote } = get();
-        if (!session || unresolved || (phase !== 'ready' && phase !== 'succeeded')) return;
+        if (!session || undecided() || (phase !== 'ready' && phase !== 'succeeded')) return;
         if (!session.methods.some((m) => m.id === method)) return;
         set({ method, savedMethodId, failure: undefined, installments: 1 });
         onEvent({ type: 'method-selected', method });
@@ -332,7 +388,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       async applyCode(raw) {
         const { quote, phase } = get();
         const code = raw.trim().toUpperCase();
-        if (!quote || phase !== 'ready' || !code || unresolved) return;
+        if (!quote || phase !== 'ready' || !code || undecided()) return;
         const next = await priceCodes([...new Set([...quote.applied.map((a) => a.code), code])], get().method);
         if (!next) return set({ codeResult: { code, applied: false, reason: 'network' } });
         if (!next.applied.some((a) => a.code === code)) {
@@ -346,7 +402,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
 
       removeCode(code) {
         const quote = get().quote;
-        if (unresolved) return;
+        if (undecided()) return;
         set({ codeResult: undefined });
         if (quote) void reprice(quote.applied.map((a) => a.code).filter((c) => c !== code));
       },
@@ -356,6 +412,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         // Synchronous guard: a second click in the same tick finds phase 'paying' and does nothing.
         if (phase !== 'ready' || repricing || !session || !quote || !method) return;
         set({ phase: 'paying', failure: undefined });
+        if (lost && !(await resolveLost(session.id))) return;
         onEvent({ type: 'payment-started', method, amount: quote.total });
         if (!unresolved) observe(method, 'chosen');
 
@@ -407,7 +464,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       },
 
       setInstallments(count) {
-        if (!unresolved) set({ installments: count });
+        if (!undecided()) set({ installments: count });
       },
 
       restrictMethods(unavailable) {
@@ -459,7 +516,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       async resume(paymentId, method) {
         const { session, phase } = get();
         // Only from a quiet checkout: never over a payment the shopper has just started.
-        if (!session || phase !== 'ready' || unresolved) return;
+        if (!session || phase !== 'ready' || undecided()) return;
         // Placeholder until the status arrives; the widget never follows a resumed redirect.
         set({ method, phase: 'action', action: { paymentId, action: { type: 'redirect', url: 'https://resume.invalid/' } } });
         await get().refreshPayment();

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../core/client';
 import { setLoaders } from '../core/lazy';
 import { createTillServer, memoryStorage, type AuthorizeResult, type MerchantBackend, type TillStorage } from '../server/index';
-import { createCheckoutStore } from './checkout-store';
+import { createCheckoutStore, type AttemptLog } from './checkout-store';
+import { sessionAttemptLog } from './attempt-log';
 
 /**
  * Money-safety regressions, run against the real server kit in-process (a merchant backend here
@@ -194,5 +195,109 @@ describe('payment safety', () => {
     await webhook;
     await ctx.store.getState().refreshPayment();
     expect(ctx.store.getState()).toMatchObject({ phase: 'succeeded', result: { orderId: 'ord_hook' } });
+  });
+});
+
+describe('a reload while the outcome is unknown', () => {
+  /** A tab's sessionStorage, shared by the page before and after the reload. */
+  function tab() {
+    const items = new Map<string, string>();
+    return sessionAttemptLog({ getItem: (k) => items.get(k) ?? null, setItem: (k, v) => void items.set(k, v), removeItem: (k) => void items.delete(k) });
+  }
+  /** A page load: a new store (nothing in memory) over the same tab storage and server. */
+  function page(server: ReturnType<typeof createTillServer>, attempts: AttemptLog, fetchImpl?: typeof fetch) {
+    const f: typeof fetch = fetchImpl ?? ((url, init) => server.handle(new Request(String(url), init)));
+    return createCheckoutStore({ client: createClient({ baseUrl: 'http://shop.test/api', fetch: f }), sleep: async () => {}, attempts });
+  }
+  const succeed = async (i: { paymentId: string }): Promise<AuthorizeResult> => ({ status: 'succeeded', orderId: `ord_${i.paymentId.slice(-6)}` });
+
+  it('the charge that happened is shown after the reload, never repeated', async () => {
+    const { server, charges } = setup(succeed);
+    const id = await session(server);
+    const attempts = tab();
+    // Every reply to /payments is lost (the request is processed, the answer never arrives).
+    const before = page(server, attempts, async (url, init) => {
+      const res = await server.handle(new Request(String(url), init));
+      if (String(url).endsWith('/payments')) throw new TypeError('connection reset');
+      return res;
+    });
+    await before.getState().load(id);
+    before.getState().selectMethod('card');
+    await before.getState().pay(none);
+    expect(before.getState()).toMatchObject({ checking: true, failure: { code: 'network' } });
+    expect(charges).toEqual(['card:10000']);
+    // The shopper reloads. Only the key survived; the page asks what became of it.
+    const after = page(server, attempts);
+    await after.getState().load(id);
+    expect(after.getState()).toMatchObject({ phase: 'succeeded', checking: false, result: { amount: { amount: 10000 } } });
+    expect(attempts.get(id)).toBeUndefined();
+    expect(charges).toEqual(['card:10000']);
+  });
+
+  it('a request that never arrived is voided, so a late copy cannot charge and Pay charges exactly once', async () => {
+    const { server, charges } = setup(succeed);
+    const id = await session(server);
+    const attempts = tab();
+    let stuck: Request | undefined;
+    const before = page(server, attempts, async (url, init) => {
+      if (String(url).endsWith('/payments')) {
+        stuck ??= new Request(String(url), init); // still queued somewhere on the way
+        throw new TypeError('connection reset');
+      }
+      return server.handle(new Request(String(url), init));
+    });
+    await before.getState().load(id);
+    before.getState().selectMethod('card');
+    await before.getState().pay(none);
+    expect(charges).toEqual([]);
+    const after = page(server, attempts);
+    await after.getState().load(id);
+    expect(after.getState()).toMatchObject({ phase: 'ready', checking: false });
+    // The copy that was stuck on the way arrives now: refused, nothing charged.
+    const late = await (await server.handle(stuck!)).json();
+    expect(late).toMatchObject({ status: 'error', code: 'idempotency_conflict' });
+    expect(charges).toEqual([]);
+    await after.getState().pay(none);
+    expect(after.getState().phase).toBe('succeeded');
+    expect(charges).toEqual(['card:10000']);
+  });
+
+  it('while the server cannot say, nothing can be paid or changed, and Pay asks again', async () => {
+    const { server, charges } = setup(succeed);
+    const id = await session(server);
+    const attempts = tab();
+    attempts.set(id, { key: 'idem_0123456789abcdef0123', method: 'card' });
+    let down = true;
+    const after = page(server, attempts, async (url, init) => {
+      if (down && String(url).includes('/attempts/')) throw new TypeError('offline');
+      return server.handle(new Request(String(url), init));
+    });
+    await after.getState().load(id);
+    // The checkout shows the attempt's method, and it cannot be changed.
+    expect(after.getState()).toMatchObject({ phase: 'ready', checking: true, method: 'card', failure: { code: 'network' } });
+    after.getState().selectMethod('pix');
+    expect(after.getState().method).toBe('card');
+    await after.getState().pay(async () => {
+      throw new Error('must not build a new request');
+    });
+    expect(charges).toEqual([]);
+    expect(attempts.get(id)).toEqual({ key: 'idem_0123456789abcdef0123', method: 'card' });
+    // Back online: the key was never seen, so it is voided and this Pay goes ahead, once.
+    down = false;
+    await after.getState().pay(none);
+    expect(after.getState()).toMatchObject({ phase: 'succeeded', checking: false });
+    expect(charges).toEqual(['card:10000']);
+  });
+
+  it('ignores a tampered or foreign entry in the tab storage', () => {
+    const items = new Map<string, string>([
+      ['till:attempt:s1', 'card:short'],
+      ['till:attempt:s2', '__proto__:idem_0123456789abcdef0123'],
+      ['till:attempt:s3', 'card:idem_0123456789abcdef0123\n<img src=x>'],
+    ]);
+    const log = sessionAttemptLog({ getItem: (k) => items.get(k) ?? null, setItem: () => { throw new Error('QuotaExceededError'); }, removeItem: () => {} });
+    expect(['s1', 's2', 's3', 's4'].map((s) => log.get(s))).toEqual([undefined, undefined, undefined, undefined]);
+    expect(() => log.set('s1', { key: 'idem_0123456789abcdef0123', method: 'card' })).not.toThrow();
+    expect(sessionAttemptLog(undefined).get('s1')).toBeUndefined();
   });
 });
