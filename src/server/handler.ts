@@ -328,7 +328,16 @@ export function createTillServer(options: TillServerOptions) {
     };
   }
 
-  async function charge(session: Session, req: PayRequest, reserve: (paymentId: string) => Promise<void>): Promise<{ status: number; reply: PaymentReply }> {
+  /**
+   * Prices and charges. `reserve` claims the idempotency key for the new payment before any money
+   * moves; when another request (on any instance) holds the key, it returns that record and
+   * nothing is charged here.
+   */
+  async function charge(
+    session: Session,
+    req: PayRequest,
+    reserve: (paymentId: string) => Promise<IdempotencyRecord | undefined>,
+  ): Promise<{ status: number; reply: PaymentReply } | { taken: IdempotencyRecord }> {
     const offered = session.methods.find((m) => m.id === req.method);
     if (!offered) return { status: 402, reply: failed('method_unavailable', { retryable: true }) };
     if (req.installments && req.installments > 1 && !offered.installments?.includes(req.installments)) {
@@ -351,7 +360,8 @@ export function createTillServer(options: TillServerOptions) {
     const couponCodes = q.applied.map((a) => a.code);
     const base: Omit<StoredPayment, 'reply'> = { id: paymentId, sessionId: session.id, method: req.method, amount, couponCodes, createdAt: now() };
     // Reserve the key for this payment before any money moves (see IdempotencyRecord).
-    await reserve(paymentId);
+    const taken = await reserve(paymentId);
+    if (taken) return { taken };
     // The payment's lock is held while the processor works, so a webhook settling it meanwhile
     // waits for the charge to be recorded instead of missing it. (Never await settle() inside
     // authorize(): that would wait for itself.)
@@ -407,7 +417,9 @@ export function createTillServer(options: TillServerOptions) {
     const done = await once(key, async (stored) => {
       if (stored) return fromRecord(stored);
       const session = await loadSession(sessionId);
-      const r = await charge(session, req, (paymentId) => storage.putIdempotency(key, { bodyHash: hash, paymentId }));
+      const r = await charge(session, req, (paymentId) => storage.claimIdempotency(key, { bodyHash: hash, paymentId }));
+      // Another instance claimed the key first: answer as a replay would, charge nothing.
+      if ('taken' in r) return fromRecord(r.taken);
       await storage.putIdempotency(key, { bodyHash: hash, httpStatus: r.status, reply: r.reply, ...('paymentId' in r.reply && r.reply.paymentId ? { paymentId: r.reply.paymentId } : {}) });
       return { ...r, hash };
     });
@@ -453,8 +465,9 @@ export function createTillServer(options: TillServerOptions) {
       if (stored) return fromRecord(stored);
       const reply = failed('cancelled', { message: 'That payment attempt never reached the shop and is now void: nothing was charged.' });
       const status = httpStatusOf(reply);
-      await storage.putIdempotency(`${sessionId}:${k}`, { bodyHash: VOIDED, httpStatus: status, reply });
-      return { status, reply, hash: VOIDED };
+      // Claimed, not written: if the request got in first on another instance, its answer wins.
+      const taken = await storage.claimIdempotency(`${sessionId}:${k}`, { bodyHash: VOIDED, httpStatus: status, reply });
+      return taken ? fromRecord(taken) : { status, reply, hash: VOIDED };
     });
     return json(done.reply, done.status);
   }

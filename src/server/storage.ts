@@ -25,7 +25,7 @@ export interface IdempotencyRecord {
 
 /**
  * Where the server kit keeps its state. The in-memory default suits a demo or a single process;
- * a production backend implements this over its database (idempotency records need a unique key).
+ * a production backend implements this over its database (`claimIdempotency` must be atomic).
  */
 export interface TillStorage {
   getSession(id: string): Promise<Session | undefined>;
@@ -34,6 +34,13 @@ export interface TillStorage {
   putPayment(payment: StoredPayment): Promise<void>;
   getIdempotency(key: string): Promise<IdempotencyRecord | undefined>;
   putIdempotency(key: string, record: IdempotencyRecord): Promise<void>;
+  /**
+   * Stores `record` under `key` only if the key is free, atomically, and returns the record that
+   * was already there (or `undefined` when this call stored it). This is what makes a key charge
+   * at most once across several server instances: implement it as an insert that fails on a
+   * duplicate key (SQL `INSERT … ON CONFLICT DO NOTHING`, Redis `SET NX`, a DynamoDB condition).
+   */
+  claimIdempotency(key: string, record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>;
 }
 
 export function memoryStorage(): TillStorage {
@@ -48,5 +55,7 @@ export function memoryStorage(): TillStorage {
     putPayment: async (p) => void payments.set(p.id, structuredClone(p)),
     getIdempotency: async (k) => structuredClone(idem.get(k)),
     putIdempotency: async (k, r) => void idem.set(k, structuredClone(r)),
+    // No await between the check and the write: atomic within this process.
+    claimIdempotency: async (k, r) => (idem.has(k) ? structuredClone(idem.get(k)) : void idem.set(k, structuredClone(r))),
   };
 }

@@ -301,3 +301,73 @@ describe('a reload while the outcome is unknown', () => {
     expect(sessionAttemptLog(undefined).get('s1')).toBeUndefined();
   });
 });
+
+describe('several server instances sharing one storage', () => {
+  const body = (key: string) => ({ idempotencyKey: key, method: 'card', source: { type: 'none' }, couponCodes: [], expectedTotal: { amount: 10000, currency: 'BRL' } });
+  const call = (server: ReturnType<typeof createTillServer>, path: string, payload?: unknown) =>
+    server.handle(new Request('http://shop.test/api' + path, { method: 'POST', headers: { 'Till-Version': '1' }, ...(payload ? { body: JSON.stringify(payload) } : {}) })).then((r) => r.json());
+
+  /** Both instances read the key before either claims it: the window a get-then-put would lose. */
+  function readTogether(): TillStorage {
+    const base = memoryStorage();
+    let waiting: (() => void) | undefined;
+    let reads = 0;
+    return {
+      ...base,
+      async getIdempotency(k) {
+        const v = await base.getIdempotency(k);
+        if (++reads === 1) await new Promise<void>((r) => (waiting = r));
+        else if (reads === 2) waiting?.();
+        return v;
+      },
+    };
+  }
+
+  it('one key charges once even when two instances get it at the same time', async () => {
+    const shared = readTogether();
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const slow = async (i: { paymentId: string }): Promise<AuthorizeResult> => {
+      await gate; // the processor is still working when the duplicate is answered
+      return { status: 'succeeded', orderId: `ord_${i.paymentId.slice(-6)}` };
+    };
+    const a = setup(slow, {}, shared);
+    const b = setup(slow, {}, shared);
+    const id = await session(a.server);
+    const key = 'idem_instances_0123456789';
+    const both = [call(a.server, `/sessions/${id}/payments`, body(key)), call(b.server, `/sessions/${id}/payments`, body(key))];
+    // Whichever instance lost the claim answers first: "unknown, do not pay again" — never a charge.
+    expect(await Promise.race(both)).toMatchObject({ status: 'error', code: 'internal' });
+    open();
+    const replies = await Promise.all(both);
+    const done = replies.find((r) => r.status === 'succeeded');
+    expect(replies.map((r) => r.status).sort()).toEqual(['error', 'succeeded']);
+    expect([...a.charges, ...b.charges]).toEqual(['card:10000']);
+    // Asked again on either instance, the key tells the one outcome.
+    expect(await call(a.server, `/sessions/${id}/payments`, body(key))).toEqual(done);
+    expect(await call(b.server, `/sessions/${id}/attempts/${key}`)).toEqual(done);
+  });
+
+  it('a lookup and the payment racing on two instances agree: voided and uncharged, or charged once', async () => {
+    const shared = readTogether();
+    const a = setup(succeedNow, {}, shared);
+    const b = setup(succeedNow, {}, shared);
+    const id = await session(a.server);
+    const key = 'idem_instances_void_0123456789';
+    const [paid, lookup] = await Promise.all([call(a.server, `/sessions/${id}/payments`, body(key)), call(b.server, `/sessions/${id}/attempts/${key}`)]);
+    if (lookup.code === 'cancelled') {
+      expect(paid).toMatchObject({ status: 'error', code: 'idempotency_conflict' });
+      expect(a.charges).toEqual([]);
+    } else {
+      expect(paid).toMatchObject({ status: 'succeeded' });
+      expect(lookup).toMatchObject({ status: 'error', code: 'internal' }); // still charging when asked
+      expect(a.charges).toEqual(['card:10000']);
+    }
+    // Afterwards both instances tell the same story.
+    expect(await call(b.server, `/sessions/${id}/attempts/${key}`)).toEqual(await call(a.server, `/sessions/${id}/attempts/${key}`));
+  });
+});
+
+async function succeedNow(i: { paymentId: string }): Promise<AuthorizeResult> {
+  return { status: 'succeeded', orderId: `ord_${i.paymentId.slice(-6)}` };
+}
