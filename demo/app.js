@@ -102,6 +102,10 @@ $('forget').addEventListener('click', () => void checkout.forgetPreferences().th
 $('personalization').addEventListener('change', (e) => {
   checkout.setAttribute('personalization', e.target.checked ? 'on' : 'off');
 });
+// The two A/B switches: each attribute change starts the checkout afresh in that arm.
+$('auto-coupons').addEventListener('change', (e) => {
+  checkout.setAttribute('auto-coupons', e.target.checked ? 'on' : 'off');
+});
 $('new-shopper').addEventListener('click', () => {
   localStorage.removeItem('till-demo-shopper');
   void checkout.forgetPreferences().then(startCheckout);
@@ -114,6 +118,10 @@ if (params.get('provider')) $('provider').value = params.get('provider');
 if (params.get('personalization') === 'off') {
   $('personalization').checked = false;
   checkout.setAttribute('personalization', 'off');
+}
+if (params.get('auto-coupons') === 'off') {
+  $('auto-coupons').checked = false;
+  checkout.setAttribute('auto-coupons', 'off');
 }
 void startCheckout();
 void refreshLedger();

@@ -30,6 +30,22 @@ test('auto-applies the best pair; removing one updates the total and the ledger 
   expect(entry).toMatchObject({ amount: 5900, currency: 'USD', coupons: ['SAVEFIXED'] });
 });
 
+test('A/B control arm (auto-coupons="off"): no coupon applied or promoted; a typed code still applies and is charged', async ({ page }) => {
+  const co = new CheckoutPage(page);
+  // Same US cart as above, without automatic coupons: $64.00 + $5.00 shipping.
+  const sessionId = await co.open('?country=US&auto-coupons=off');
+  await expect(co.checkout).toHaveAttribute('auto-coupons', 'off');
+  await expect(co.total).toHaveText('$69.00');
+  expect(await applied(co)).toEqual([]);
+  await expect(co.checkout.locator('till-method-list .hint', { hasText: 'Save' })).toHaveCount(0);
+  await co.checkout.locator('till-coupons input').fill('freeship');
+  await co.checkout.locator('till-coupons input').press('Enter');
+  await expect(co.total).toHaveText('$64.00');
+  await payCard(co);
+  const [entry] = await co.ledger(sessionId);
+  expect(entry).toMatchObject({ amount: 6400, currency: 'USD', coupons: ['FREESHIP'] });
+});
+
 test('switching to the method with a method coupon changes the total', async ({ page }) => {
   const co = new CheckoutPage(page);
   await co.open('?country=BR&personalization=off&locale=en');

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 export const BUDGETS = {
-  'dist/till.js': 32 * 1024, // the script tag: peers ship 125–190 KB
+  // The script tag: peers ship 125–190 KB. Raised from 32 KB for reload-safe unknown outcomes
+  // and the auto-coupons A/B switch (CSS whitespace collapsing paid for part of it).
+  'dist/till.js': 33 * 1024,
   'dist/till-jwe.js': 10 * 1024, // loaded at pay time only
   'dist/till-actions.js': 10 * 1024, // loaded when a payment needs the shopper to act
   'dist/till-pricing.js': 6 * 1024, // loaded when the shopper edits coupons by hand

@@ -51,6 +51,7 @@ export class TillCheckout extends LitElement {
     sessionId: { attribute: 'session-id' },
     locale: {},
     personalization: { reflect: true },
+    autoCoupons: { attribute: 'auto-coupons', reflect: true },
     showAll: { state: true },
     actionsReady: { state: true },
     passkeyState: { state: true },
@@ -64,6 +65,8 @@ export class TillCheckout extends LitElement {
   locale = '';
   /** `off` disables the on-device preference model: methods follow the merchant's priors only. */
   personalization: 'on' | 'off' = 'on';
+  /** `off` turns automatic coupons off (the control arm of a coupon A/B test); codes can still be typed. */
+  autoCoupons: 'on' | 'off' = 'on';
 
   /** The shopper asked to see every method instead of the one-click button. */
   private showAll = false;
@@ -85,13 +88,14 @@ export class TillCheckout extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if ((changed.has('endpoint') || changed.has('sessionId') || changed.has('personalization')) && this.endpoint && this.sessionId) {
+    if ((changed.has('endpoint') || changed.has('sessionId') || changed.has('personalization') || changed.has('autoCoupons')) && this.endpoint && this.sessionId) {
       this.showAll = false;
       this.store = createCheckoutStore({
         client: createClient({ baseUrl: new URL(this.endpoint, document.baseURI).href }),
         onEvent: (e) => this.emit(e),
         device: matchMedia('(pointer: coarse)').matches ? 'mobile' : 'desktop',
         attempts: sessionAttemptLog(),
+        autoCoupons: this.autoCoupons !== 'off',
         ...(this.personalization === 'off'
           ? {}
           : { preferences: (merchantId: string) => createPreferenceCache({ merchantKey: `${location.origin}|${merchantId}` }) }),

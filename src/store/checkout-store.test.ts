@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient } from '../core/client';
 import { setLoaders } from '../core/lazy';
 import { jweProvider } from '../core/tokenize/provider';
@@ -16,21 +16,22 @@ beforeAll(async () => {
 });
 afterAll(() => demo.close());
 
-async function sessionId(country = 'US') {
+async function sessionId(country = 'US', items = [{ productId: 'mug-enamel', quantity: 1 }]) {
   const res = await fetch(`${demo.url}api/till/v1/sessions`, {
     method: 'POST',
     headers: { 'Till-Version': '1', 'Content-Type': 'application/json' },
-    body: JSON.stringify({ items: [{ productId: 'mug-enamel', quantity: 1 }], country }),
+    body: JSON.stringify({ items, country }),
   });
   return ((await res.json()) as { session: { id: string } }).session.id;
 }
 
-function setup(fetchImpl: typeof fetch = fetch) {
+function setup(fetchImpl: typeof fetch = fetch, autoCoupons?: boolean) {
   const events: CheckoutEvent[] = [];
   const store = createCheckoutStore({
     client: createClient({ baseUrl: `${demo.url}api/till/v1`, fetch: fetchImpl }),
     onEvent: (e) => void events.push(e),
     sleep: async () => {},
+    ...(autoCoupons === undefined ? {} : { autoCoupons }),
   });
   return { store, events };
 }
@@ -61,6 +62,34 @@ describe('checkout store (no DOM)', () => {
     expect(events.map((e) => e.type)).toEqual(['viewed', 'payment-started', 'payment-succeeded']);
     expect(JSON.stringify(events)).not.toContain('4242424242424242');
     expect(JSON.stringify(store.getState())).not.toContain('4242424242424242');
+  });
+
+  it('auto-coupons off (an A/B control arm): nothing applied or promoted, typed codes still work, the server charges that total', async () => {
+    // The demo's standard cart: PIX saves more than the other methods (PIX5 stacks with SAVEFIXED).
+    const id = await sessionId('BR', [{ productId: 'tee-classic', quantity: 2 }, { productId: 'mug-enamel', quantity: 1 }]);
+    const on = setup();
+    await on.store.getState().load(id);
+    expect(on.store.getState().quote!.applied.length).toBeGreaterThan(0);
+    expect(on.store.getState().ranked.some((r) => r.reason.code === 'saves')).toBe(true);
+
+    const { store } = setup(fetch, false);
+    await store.getState().load(id);
+    const s = store.getState();
+    expect(s).toMatchObject({ phase: 'ready', autoCoupons: false });
+    expect(s.quote!.applied).toEqual([]);
+    expect(s.quote!.total).toBeGreaterThan(on.store.getState().quote!.total);
+    expect(s.ranked.some((r) => r.reason.code === 'saves')).toBe(false);
+    // Changing method keeps "no coupons"; a typed code applies.
+    store.getState().selectMethod('pix');
+    await vi.waitFor(() => expect(store.getState().repricing).toBe(false));
+    expect(store.getState().quote!.applied).toEqual([]);
+    await store.getState().applyCode('welcome10');
+    expect(store.getState().quote!.applied.map((a) => a.code)).toEqual(['WELCOME10']);
+    store.getState().selectMethod('card');
+    await vi.waitFor(() => expect(store.getState().quote!.method).toBe('card'));
+    await store.getState().pay(await sourceFor(store, '4242424242424242'));
+    expect(store.getState().phase).toBe('succeeded');
+    expect(ledger(id)).toEqual([expect.objectContaining({ amount: store.getState().quote!.total, coupons: ['WELCOME10'] })]);
   });
 
   it('ignores a second pay while the first is in flight', async () => {

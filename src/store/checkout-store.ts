@@ -102,6 +102,11 @@ export interface CheckoutStoreOptions {
   preferences?: (merchantId: string) => PreferenceCache;
   /** Keeps the key of an unanswered payment across a reload (the widget uses sessionStorage). */
   attempts?: AttemptLog;
+  /**
+   * `false` is the control arm of a coupon A/B test: nothing is applied automatically and no
+   * method is promoted for its savings; the shopper can still type codes. Default `true`.
+   */
+  autoCoupons?: boolean;
   device?: Device;
 }
 
@@ -149,6 +154,7 @@ export function isExpired(m: { expMonth?: number | undefined; expYear?: number |
  */
 export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStore {
   const { client, onEvent = () => {}, now = () => Math.floor(Date.now() / 1000), newIdempotencyKey = randomKey } = options;
+  const auto = options.autoCoupons !== false;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   /**
    * A payment request whose outcome we never heard (network loss). The next pay() re-sends it
@@ -178,7 +184,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
     function rankFor(session: Session, prefs: PreferenceState): RankedMethod[] {
       const available = session.methods.map((m) => m.id);
       const savingsByMethod: Record<string, number> = {};
-      for (const m of available) savingsByMethod[m] = Math.max(0, session.quote.total - bestFor(session, m).total);
+      if (auto) for (const m of available) savingsByMethod[m] = Math.max(0, session.quote.total - bestFor(session, m).total);
       return rank(prefs, {
         available,
         country: session.country,
@@ -360,7 +366,11 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
           const method = (lost && session.methods.find((m) => m.id === lost?.method)?.id) ?? ranked[0]?.method ?? session.methods[0]?.id;
           // A returning one-click shopper starts on their saved instrument for the top method.
           const saved = session.savedMethods.find((m) => m.method === method && !isExpired(m, now()));
-          set({ phase: 'ready', session, prefs, ranked, method, savedMethodId: saved?.id, quote: bestFor(session, method), autoCoupons: true, checking: !!lost });
+          set({ session, prefs, ranked, method, savedMethodId: saved?.id, quote: bestFor(session, method), autoCoupons: auto, checking: !!lost });
+          // Without auto-apply the shopper starts from no coupons (priced like any edit; should
+          // that fail, the server's best quote stands: the shopper is never charged more).
+          const plain = auto ? undefined : await priceCodes([], method);
+          set({ phase: 'ready', ...(plain ? { quote: plain } : {}) });
           onEvent({ type: 'viewed', sessionId: session.id });
           if (lost) {
             set({ phase: 'paying' });
