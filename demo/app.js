@@ -24,10 +24,13 @@ async function startCheckout(fresh = false) {
   // Back from the bank, or reloaded while a payment was pending or its outcome unknown: keep the
   // session the payment belongs to, so the widget resumes it (a real shop keeps its checkout
   // session the same way).
-  const resumeSession = sessionStorage.getItem('till-demo-session');
+  // A bank return into a new tab has no sessionStorage: the shop's own memory of the shopper's
+  // checkout (a cookie in a real shop, localStorage here) names the session.
+  const returned = params.get('till_payment');
+  const resumeSession = sessionStorage.getItem('till-demo-session') ?? (returned && localStorage.getItem('till-demo-session'));
   const pending = sessionStorage.getItem('till:pending') ?? '';
   const unanswered = resumeSession && sessionStorage.getItem('till:attempt:' + resumeSession);
-  if (!fresh && resumeSession && (params.get('till_payment') || pending.includes(resumeSession) || unanswered)) {
+  if (!fresh && resumeSession && (returned || pending.includes(resumeSession) || unanswered)) {
     checkout.setAttribute('session-id', resumeSession);
     document.body.dataset.sessionId = resumeSession;
     return;
@@ -48,6 +51,7 @@ async function startCheckout(fresh = false) {
   checkout.setAttribute('session-id', reply.session.id);
   document.body.dataset.sessionId = reply.session.id;
   sessionStorage.setItem('till-demo-session', reply.session.id);
+  localStorage.setItem('till-demo-session', reply.session.id);
 }
 
 function log(text) {

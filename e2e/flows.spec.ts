@@ -130,6 +130,36 @@ test('redirect (iDEAL-style): bank round trip resumes the right payment', async 
   expect(ledger[0]).toMatchObject({ method: 'ideal', amount: total, currency: 'EUR' });
 });
 
+test('redirect: the bank sends the shopper back into a new tab, which resumes the payment', async ({ page, context }) => {
+  const co = new CheckoutPage(page);
+  const sessionId = await co.open('?country=NL&personalization=off&locale=en');
+  await co.method('ideal').click();
+  const total = await shown(co);
+  await co.payButton.click();
+  await page.waitForURL(/\/demo\/bank\/pay_/);
+  // The bank app opens its confirmation in a new tab: no sessionStorage from the first one.
+  const bankTab = await context.newPage();
+  await bankTab.goto(page.url());
+  await bankTab.locator('#approve').click();
+  const back = new CheckoutPage(bankTab);
+  await expect(back.success).toBeVisible();
+  expect(await back.sessionId()).toBe(sessionId);
+  await expect(bankTab).not.toHaveURL(/till_payment/);
+  const ledger = await back.ledger(sessionId);
+  expect(ledger).toEqual([expect.objectContaining({ method: 'ideal', amount: total, currency: 'EUR' })]);
+  // The marker is used once: the same return link opened again does not resume anything.
+  await bankTab.goto(`/?till_payment=${ledger[0]!.paymentId}`);
+  await expect(back.success).toHaveCount(0);
+});
+
+test('a till_payment link this browser never sent to a bank resumes nothing', async ({ page }) => {
+  const co = new CheckoutPage(page);
+  await co.open('?country=NL&personalization=off&locale=en&till_payment=pay_0123456789abcdef');
+  await expect(co.payButton).toBeEnabled();
+  await expect(co.success).toHaveCount(0);
+  await expect(co.checkout.locator('till-payment-action')).toHaveCount(0);
+});
+
 test('voucher (Boleto): reference, amount and expiry, printable; paid later', async ({ page }) => {
   const co = new CheckoutPage(page);
   const sessionId = await co.open('?country=BR&personalization=off&locale=en');

@@ -226,7 +226,8 @@ export class TillCheckout extends LitElement {
     } catch {
       // blocked storage: nothing to resume
     }
-    if (!pending?.includes(this.sessionId)) return;
+    // A bank return (possibly into a new tab) or a payment this tab left pending.
+    if (!pending?.includes(this.sessionId) && !location.search.includes('till_payment=')) return;
     void loadModule('actions').then((m) => {
       const r = m.takeResume(this.sessionId);
       if (!r) return;

@@ -34,41 +34,68 @@ export function drawQr(payload: string, canvas: HTMLCanvasElement): void {
 
 /** The pending payment of this tab, so a return from the bank or a reload resumes it. */
 const RESUME_KEY = 'till:pending';
+/**
+ * The payment this browser sent to the bank, for a return that lands in another tab (a bank app
+ * opening a new one): same origin only, accepted only with the bank's matching `till_payment`,
+ * for a day at most, and removed when used.
+ */
+const REDIRECT_KEY = 'till:redirect';
+const REDIRECT_TTL_MS = 864e5;
 
-function remember(value: { sessionId: string; paymentId: string; method: string | undefined } | undefined): void {
+type Pending = { sessionId?: string; paymentId?: string; method?: string; at?: number };
+
+function store(storage: () => Storage, key: string, value: Pending | undefined): void {
   try {
-    if (value) sessionStorage.setItem(RESUME_KEY, JSON.stringify(value));
-    else sessionStorage.removeItem(RESUME_KEY);
+    if (value) storage().setItem(key, JSON.stringify(value));
+    else storage().removeItem(key);
   } catch {
     // Storage blocked: a reload then starts over (the server still expires the old payment).
   }
 }
 
+function read(storage: () => Storage, key: string): Pending {
+  try {
+    const v = JSON.parse(storage().getItem(key) ?? '{}') as unknown;
+    return v && typeof v === 'object' ? (v as Pending) : {};
+  } catch {
+    return {};
+  }
+}
+
+const tab = () => sessionStorage;
+const browser = () => localStorage;
+
+function remember(value: { sessionId: string; paymentId: string; method: string | undefined } | undefined): void {
+  store(tab, RESUME_KEY, value);
+}
+
 /** Remembers the pending payment, then leaves for the bank; the widget resumes it on return. */
 export function startRedirect(sessionId: string, paymentId: string, method: string | undefined, url: string): void {
   remember({ sessionId, paymentId, method });
+  store(browser, REDIRECT_KEY, { sessionId, paymentId, method, at: Date.now() });
   location.assign(url);
 }
 
 /**
  * The payment to resume on load: the one this tab left pending for this very session (a reload
  * during a QR code or voucher), or the one the bank sent the shopper back with
- * (`?till_payment=…`, which must match it). The marker is removed from the address bar.
+ * (`?till_payment=…`, which must match what this tab — or, for a return in a new tab, this
+ * browser — sent to the bank). The marker is removed from the address bar.
  */
 export function takeResume(sessionId: string): { paymentId: string; method: string } | undefined {
   const params = new URLSearchParams(location.search);
   const returned = params.get('till_payment');
-  let saved: { sessionId?: string; paymentId?: string; method?: string } = {};
-  try {
-    saved = JSON.parse(sessionStorage.getItem(RESUME_KEY) ?? '{}') as typeof saved;
-  } catch {
-    return undefined;
-  }
+  let saved = read(tab, RESUME_KEY);
   if (returned) {
     params.delete('till_payment');
     history.replaceState(history.state, '', `${location.pathname}${params.size ? `?${params}` : ''}${location.hash}`);
+    const sent = read(browser, REDIRECT_KEY);
+    if (sent.paymentId === returned && typeof sent.at === 'number' && Date.now() - sent.at < REDIRECT_TTL_MS) {
+      store(browser, REDIRECT_KEY, undefined);
+      if (saved.paymentId !== returned) saved = sent;
+    }
   }
-  if (!saved.paymentId || saved.sessionId !== sessionId || !saved.method || (returned && returned !== saved.paymentId)) return undefined;
+  if (typeof saved.paymentId !== 'string' || saved.sessionId !== sessionId || typeof saved.method !== 'string' || (returned && returned !== saved.paymentId)) return undefined;
   return { paymentId: saved.paymentId, method: saved.method };
 }
 
