@@ -100,10 +100,28 @@ describe('server kit over HTTP', () => {
       }
     }
 
+    // Only real sessions: a made-up id gets not_found and no record.
+    const unknown = await post(`/sessions/cs_made_up/attempts/${late.idempotencyKey}`, undefined);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ status: 'error', code: 'not_found' });
+
     const bad = await post(`/sessions/${s.id}/attempts/short`, undefined);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ status: 'error', code: 'invalid_request' });
     expect((await fetch(`${api}/sessions/${s.id}/attempts/${sent.idempotencyKey}`, { headers: V })).status).toBe(405);
+  });
+
+  it('answers a lookup with the payment as it is now, not as it was first answered', async () => {
+    const s = await newSession('NL');
+    const body = { idempotencyKey: `idem_${crypto.randomUUID().replace(/-/g, '')}`, method: 'ideal', source: { type: 'none' }, couponCodes: s.quote.applied.map((a) => a.code), expectedTotal: { amount: s.quote.total, currency: s.currency }, returnUrl: demo.url };
+    const first = PaymentReply.parse(await (await post(`/sessions/${s.id}/payments`, body)).json());
+    if (first.status !== 'requires_action') throw new Error(JSON.stringify(first));
+    expect(first.action.type).toBe('redirect');
+    // The bank approves (or a webhook arrives) while the shopper's page is reloading.
+    await fetch(`${demo.url}demo/payments/${first.paymentId}/complete`, { method: 'POST' });
+    const now = PaymentReply.parse(await (await post(`/sessions/${s.id}/attempts/${body.idempotencyKey}`, undefined)).json());
+    expect(now).toMatchObject({ status: 'succeeded', paymentId: first.paymentId });
+    expect(ledgerFor(s.id)).toHaveLength(1);
   });
 
   it('answers a tampered total with price_changed and the fresh quote, and charges nothing', async () => {

@@ -88,7 +88,13 @@ export class TillCheckout extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if ((changed.has('endpoint') || changed.has('sessionId') || changed.has('personalization') || changed.has('autoCoupons')) && this.endpoint && this.sessionId) {
+    const target = changed.has('endpoint') || changed.has('sessionId');
+    const arm = changed.has('personalization') || changed.has('autoCoupons');
+    // An A/B switch set late starts the checkout afresh in its arm — but never under a payment
+    // that is underway (it would be orphaned): then it applies from the next session.
+    const st = this.store.getState();
+    const busy = st.checking || st.phase === 'paying' || st.phase === 'action';
+    if ((target || (arm && !busy)) && this.endpoint && this.sessionId) {
       this.showAll = false;
       this.store = createCheckoutStore({
         client: createClient({ baseUrl: new URL(this.endpoint, document.baseURI).href }),
@@ -344,6 +350,9 @@ export class TillCheckout extends LitElement {
   private async onPay() {
     const s = this.store.getState();
     if (s.phase !== 'ready' || !s.session) return;
+    // An earlier payment's outcome is unknown: Pay asks about it (the card form may be empty
+    // after a reload, and nothing new is paid until the answer is in).
+    if (s.checking) return void this.store.getState().recheck();
     const method = s.session.methods.find((m) => m.id === s.method);
     let source: () => Promise<PaymentSource>;
     const tk = s.session.tokenization;

@@ -337,7 +337,7 @@ export function createTillServer(options: TillServerOptions) {
     session: Session,
     req: PayRequest,
     reserve: (paymentId: string) => Promise<IdempotencyRecord | undefined>,
-  ): Promise<{ status: number; reply: PaymentReply } | { taken: IdempotencyRecord }> {
+  ): Promise<{ status: number; reply: PaymentReply; reserved?: true } | { taken: IdempotencyRecord }> {
     const offered = session.methods.find((m) => m.id === req.method);
     if (!offered) return { status: 402, reply: failed('method_unavailable', { retryable: true }) };
     if (req.installments && req.installments > 1 && !offered.installments?.includes(req.installments)) {
@@ -387,7 +387,7 @@ export function createTillServer(options: TillServerOptions) {
       }
       const reply = result ? checkedReply(paymentId, amount, result) : UNKNOWN_OUTCOME;
       await storage.putPayment({ ...base, reply });
-      return { status: httpStatusOf(reply), reply };
+      return { status: httpStatusOf(reply), reply, reserved: true as const };
     });
   }
 
@@ -420,8 +420,15 @@ export function createTillServer(options: TillServerOptions) {
       const r = await charge(session, req, (paymentId) => storage.claimIdempotency(key, { bodyHash: hash, paymentId }));
       // Another instance claimed the key first: answer as a replay would, charge nothing.
       if ('taken' in r) return fromRecord(r.taken);
-      await storage.putIdempotency(key, { bodyHash: hash, httpStatus: r.status, reply: r.reply, ...('paymentId' in r.reply && r.reply.paymentId ? { paymentId: r.reply.paymentId } : {}) });
-      return { ...r, hash };
+      const record = { bodyHash: hash, httpStatus: r.status, reply: r.reply, ...('paymentId' in r.reply && r.reply.paymentId ? { paymentId: r.reply.paymentId } : {}) };
+      // Our own reservation is completed; an answer given without charging (price changed, method
+      // not offered) is claimed, so it never replaces a void or another instance's record.
+      if (r.reserved) await storage.putIdempotency(key, record);
+      else {
+        const taken = await storage.claimIdempotency(key, record);
+        if (taken) return fromRecord(taken);
+      }
+      return { status: r.status, reply: r.reply, hash };
     });
     if (done.hash !== hash) throw new RequestError('idempotency_conflict', 'This idempotency key was already used with a different request.');
     return json(done.reply, done.status);
@@ -461,15 +468,25 @@ export function createTillServer(options: TillServerOptions) {
    */
   async function resolveAttempt(sessionId: string, idempotencyKey: string): Promise<Response> {
     const k = validate(PayRequest.shape.idempotencyKey, idempotencyKey);
-    const done = await once(`${sessionId}:${k}`, async (stored) => {
+    const key = `${sessionId}:${k}`;
+    const done = await once(key, async (stored) => {
       if (stored) return fromRecord(stored);
+      // Only real sessions get records written for them (no writes for made-up ids).
+      const s = await storage.getSession(sessionId);
+      if (!s) throw new RequestError('not_found', 'Unknown checkout session.');
       const reply = failed('cancelled', { message: 'That payment attempt never reached the shop and is now void: nothing was charged.' });
       const status = httpStatusOf(reply);
+      // An expired session takes no payments, so nothing needs voiding.
+      if (s.expiresAt <= now()) return { status, reply, hash: VOIDED };
       // Claimed, not written: if the request got in first on another instance, its answer wins.
-      const taken = await storage.claimIdempotency(`${sessionId}:${k}`, { bodyHash: VOIDED, httpStatus: status, reply });
+      const taken = await storage.claimIdempotency(key, { bodyHash: VOIDED, httpStatus: status, reply });
       return taken ? fromRecord(taken) : { status, reply, hash: VOIDED };
     });
-    return json(done.reply, done.status);
+    // A payment the key started answers with its state now: it may have settled since (a bank
+    // approval, a webhook), and an old "requires_action" would send the shopper back to the bank.
+    const paymentId = (await storage.getIdempotency(key))?.paymentId;
+    const current = paymentId ? await withLock(paymentId, () => pendingPayment(paymentId)).catch(() => undefined) : undefined;
+    return current ? json(current.reply, httpStatusOf(current.reply)) : json(done.reply, done.status);
   }
 
   /** Reads a payment, expiring a QR code or voucher past its time (call inside its lock). */

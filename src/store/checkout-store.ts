@@ -71,6 +71,8 @@ export interface CheckoutState {
   removeCode(code: string): void;
   /** Pays with the selected method. `source` produces the tokenized instrument at pay time. */
   pay(source: () => Promise<PaymentSource>): Promise<void>;
+  /** While `checking`: asks again what became of the unanswered payment; never starts a new one. */
+  recheck(): Promise<void>;
   /** Follows a pending action (challenge, QR, …) until it settles. */
   refreshPayment(): Promise<void>;
   setSaveMethod(save: boolean): void;
@@ -127,6 +129,7 @@ export interface AttemptLog {
 const NETWORK_RETRIES = 2;
 
 const UNKNOWN_OUTCOME = 'We could not confirm the payment. Press pay again to check; you will not be charged twice.';
+const UNCHECKABLE = 'We could not check your earlier payment. If it went through you will get a confirmation; otherwise pay again.';
 
 function randomKey(): string {
   const b = crypto.getRandomValues(new Uint8Array(16));
@@ -280,10 +283,15 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       // An error reply is a definite "nothing charged" only for a request never sent before: once
       // one attempt went unanswered, an error (a proxy's 429, say) says nothing about that attempt.
       let uncertain = !fresh;
+      // Remembered before the first byte leaves: a reload from here on asks the server first.
+      options.attempts?.set(sessionId, { key: req.idempotencyKey, method: req.method });
       for (let attempt = 0; ; attempt++) {
         let definite: PaymentReply | undefined;
         try {
-          const reply = await client.pay(sessionId, req);
+          let reply = await client.pay(sessionId, req);
+          // Our own key "used with another request": another tab of this session (a duplicated
+          // tab shares sessionStorage) had it voided. Ask what the key stands for now.
+          if (uncertain && reply.status === 'error' && reply.code === 'idempotency_conflict') reply = await client.resolveAttempt(sessionId, req.idempotencyKey);
           if (reply.status !== 'error' || (!uncertain && reply.code !== 'internal')) definite = reply;
         } catch {
           // No reply, or one that does not match the protocol: the outcome is unknown.
@@ -318,7 +326,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
      * to pay afresh (the server had never seen it and has voided it); false otherwise — its real
      * outcome is now shown, or it is still unknown and Pay asks again.
      */
-    async function resolveLost(sessionId: string): Promise<boolean> {
+    async function resolveLost(sessionId: string, quiet: boolean): Promise<boolean> {
       const attempt = lost;
       if (!attempt) return true;
       let reply: PaymentReply | undefined;
@@ -327,16 +335,28 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       } catch {
         // Still unknown.
       }
-      if (!reply || reply.status === 'error') {
+      const code = reply?.status === 'error' ? reply.code : undefined;
+      // A malformed key was never accepted; a server without this endpoint cannot say (the
+      // shopper is told, and decides).
+      const cannotSay = code === 'not_found' || code === 'method_not_allowed';
+      if (!reply || (code && code !== 'invalid_request' && !cannotSay)) {
         fail({ code: 'network', message: UNKNOWN_OUTCOME, retryable: true }, attempt.method);
         return false;
       }
       lost = undefined;
       options.attempts?.set(sessionId, undefined);
       set({ checking: false });
-      if (reply.status === 'failed' && reply.code === 'cancelled' && !reply.paymentId) return true;
-      handleReply(reply, attempt.method);
-      return false;
+      if (cannotSay) {
+        fail({ code: 'network', message: UNCHECKABLE, retryable: true }, attempt.method);
+        return false;
+      }
+      if (reply.status !== 'failed' || reply.code !== 'cancelled' || reply.paymentId) {
+        handleReply(reply, attempt.method);
+        return false;
+      }
+      // Voided (or never valid): nothing was charged. Said once when the page comes back.
+      if (!quiet && reply.status === 'failed') set({ failure: { code: 'cancelled', message: reply.message, retryable: true } });
+      return true;
     }
 
     return {
@@ -370,12 +390,10 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
           // Without auto-apply the shopper starts from no coupons (priced like any edit; should
           // that fail, the server's best quote stands: the shopper is never charged more).
           const plain = auto ? undefined : await priceCodes([], method);
-          set({ phase: 'ready', ...(plain ? { quote: plain } : {}) });
+          if (plain) set({ quote: plain });
           onEvent({ type: 'viewed', sessionId: session.id });
-          if (lost) {
-            set({ phase: 'paying' });
-            if (await resolveLost(session.id)) set({ phase: 'ready' });
-          }
+          // Still "loading" while an attempt lost in a reload is checked (nothing is being paid).
+          if (!lost || (await resolveLost(session.id, false))) set({ phase: 'ready' });
         } catch (e) {
           const err = e instanceof TillClientError ? e : new TillClientError('network', 'Could not reach the payment service.', true);
           set({ phase: 'unavailable', failure: { code: err.code, message: err.message, retryable: err.retryable } });
@@ -422,7 +440,7 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         // Synchronous guard: a second click in the same tick finds phase 'paying' and does nothing.
         if (phase !== 'ready' || repricing || !session || !quote || !method) return;
         set({ phase: 'paying', failure: undefined });
-        if (lost && !(await resolveLost(session.id))) return;
+        if (lost && !(await resolveLost(session.id, true))) return;
         onEvent({ type: 'payment-started', method, amount: quote.total });
         if (!unresolved) observe(method, 'chosen');
 
@@ -448,6 +466,15 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         }
         const reply = await send(session.id, req, req !== unresolved);
         if (reply) handleReply(reply, req.method);
+      },
+
+      async recheck() {
+        const { session, phase } = get();
+        if (!session || phase !== 'ready') return;
+        if (unresolved) return get().pay(() => Promise.reject(new Error('a new payment while checking')));
+        if (!lost) return;
+        set({ phase: 'paying', failure: undefined });
+        if (await resolveLost(session.id, false)) set({ phase: 'ready' });
       },
 
       async refreshPayment() {

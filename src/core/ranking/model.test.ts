@@ -59,15 +59,25 @@ describe('context tilt (segment vs country shares)', () => {
   });
 
   it('is neutral when the segment looks like the country, and for a new shopper', () => {
-    const same = { shares: countryShares, countryShares };
-    const withTilt = rank(s, ctx({ available, now: T0 + 3 * DAY, priors: same })).map((r) => r.method);
-    expect(withTilt).toEqual(rank(s, ctx({ available, now: T0 + 3 * DAY, priors: { shares: countryShares } })).map((r) => r.method));
+    const now = T0 + 3 * DAY;
+    const scores = (priors: RankContext['priors']) => Object.fromEntries(rank(s, ctx({ available, now, priors })).map((r) => [r.method, r.score]));
+    const plain = scores({ shares: countryShares });
+    const same = scores({ shares: countryShares, countryShares });
+    for (const m of available) expect(same[m]).toBeCloseTo(plain[m]!, 12);
+    // Only country shares (no segment): nothing to compare, no tilt.
+    const only = scores({ countryShares: large.shares });
+    const none = scores(undefined);
+    for (const m of available) expect(only[m]).toBeCloseTo(none[m]!, 12);
     // Cold start already follows the segment shares; the tilt is not applied twice.
     expect(rank(emptyState(), ctx({ available, priors: large })).map((r) => r.method)).toEqual(['card', 'pix', 'boleto']);
   });
 
-  it('survives a country table that lacks an offered method', () => {
-    const r = rank(s, ctx({ available: [...available, 'wallet'], now: T0 + 3 * DAY, priors: large }));
+  it('is bounded: a method the country list lacks cannot turn one old use into the top choice', () => {
+    let t = choose(emptyState(), 'wallet', T0);
+    for (let i = 1; i <= 3; i++) t = choose(t, 'card', T0 + i * DAY);
+    const priors = { shares: { card: 0.5, wallet: 0.3, pix: 0.2 }, countryShares: { card: 0.6, pix: 0.4 } };
+    const r = rank(t, ctx({ available: ['card', 'wallet', 'pix'], now: T0 + 4 * DAY, priors }));
+    expect(r[0]?.method).toBe('card'); // unbounded, wallet's tilt would be ×31
     expect(r.every((x) => Number.isFinite(x.score) && x.score > 0)).toBe(true);
     expect(r.reduce((a, x) => a + x.score, 0)).toBeCloseTo(1, 9);
   });

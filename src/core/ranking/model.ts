@@ -159,15 +159,22 @@ export function priorShares(available: readonly string[], country?: string, prio
 
 /**
  * Context tilt: how much more (or less) likely each method is in this context (the merchant's
- * segment shares, already in `q`: device, basket band …) than across the whole country. The
+ * segment `shares`: device, basket size …) than across the whole country (`countryShares`). The
  * shopper's own habit is scaled by it — a habit formed on small baskets says less about a large
- * one — while the prior `q` already carries the context. Without country shares the tilt is 1.
+ * one — while the prior already carries the context. 1 unless both lists are sent; bounded to
+ * ×¼…×4 so one list's gap cannot make a single past use outweigh everything.
  */
-function contextTilt(available: readonly string[], q: readonly number[], base: Record<string, number> | undefined): number[] {
-  let sum = 0;
-  for (const m of available) sum += own(base, m) ?? 0;
-  // A 1 % floor keeps a method the country data never saw from dividing by zero.
-  return available.map((m, i) => (sum > 0 ? ((q[i] as number) * 1.01 * sum) / ((own(base, m) ?? 0) + 0.01 * sum) : 1));
+function contextTilt(available: readonly string[], priors: PriorMaps | undefined): number[] {
+  const seg = priors?.shares;
+  const base = priors?.countryShares;
+  let s = 0;
+  let b = 0;
+  for (const m of available) {
+    s += own(seg, m) ?? 0;
+    b += own(base, m) ?? 0;
+  }
+  // 1 % floors: a method one list lacks is neither impossible nor infinitely likely.
+  return available.map((m) => (s > 0 && b > 0 ? Math.min(4, Math.max(0.25, ((own(seg, m) ?? 0) / s + 0.01) / ((own(base, m) ?? 0) / b + 0.01))) : 1));
 }
 
 export function rank(state: PreferenceState, ctx: RankContext): RankedMethod[] {
@@ -175,7 +182,7 @@ export function rank(state: PreferenceState, ctx: RankContext): RankedMethod[] {
   const n = available.length;
   const { country, currency } = ctx;
   const q = priorShares(available, country, ctx.priors);
-  const tilt = contextTilt(available, q, ctx.priors?.countryShares);
+  const tilt = contextTilt(available, ctx.priors);
   const age = ageFactor(state.at, ctx.now);
   const rates = ctx.priors?.successRates;
   const saved = ctx.savedMethods ?? [];
