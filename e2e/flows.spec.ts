@@ -111,13 +111,19 @@ test.describe('QR wallets', () => {
   });
 });
 
-test('redirect (iDEAL-style): bank round trip resumes the right payment', async ({ page }) => {
-  const co = new CheckoutPage(page);
+/** Starts an iDEAL payment and follows it to the demo bank's page. */
+async function toTheBank(co: CheckoutPage) {
   const sessionId = await co.open('?country=NL&personalization=off&locale=en');
   await co.method('ideal').click();
   const total = await shown(co);
   await co.payButton.click();
-  await page.waitForURL(/\/demo\/bank\/pay_/);
+  await co.page.waitForURL(/\/demo\/bank\/pay_/);
+  return { sessionId, total };
+}
+
+test('redirect (iDEAL-style): bank round trip resumes the right payment', async ({ page }) => {
+  const co = new CheckoutPage(page);
+  const { sessionId, total } = await toTheBank(co);
   // The bank sends the shopper back with the payment id; the page drops it from the address bar
   // as soon as it resumes (possibly before "load"), so watch the navigation request instead.
   const back = page.waitForRequest((r) => r.isNavigationRequest() && /till_payment=pay_/.test(r.url()));
@@ -132,11 +138,7 @@ test('redirect (iDEAL-style): bank round trip resumes the right payment', async 
 
 test('redirect: the bank sends the shopper back into a new tab, which resumes the payment', async ({ page, context }) => {
   const co = new CheckoutPage(page);
-  const sessionId = await co.open('?country=NL&personalization=off&locale=en');
-  await co.method('ideal').click();
-  const total = await shown(co);
-  await co.payButton.click();
-  await page.waitForURL(/\/demo\/bank\/pay_/);
+  const { sessionId, total } = await toTheBank(co);
   // The bank app opens its confirmation in a new tab: no sessionStorage from the first one.
   const bankTab = await context.newPage();
   await bankTab.goto(page.url());
