@@ -33,6 +33,7 @@ async function startCheckout(fresh = false) {
   if (!fresh && resumeSession && (returned || pending.includes(resumeSession) || unanswered)) {
     checkout.setAttribute('session-id', resumeSession);
     document.body.dataset.sessionId = resumeSession;
+    void showNetwork();
     return;
   }
   const country = $('country').value;
@@ -50,6 +51,7 @@ async function startCheckout(fresh = false) {
   }
   checkout.setAttribute('session-id', reply.session.id);
   document.body.dataset.sessionId = reply.session.id;
+  void showNetwork();
   sessionStorage.setItem('till-demo-session', reply.session.id);
   localStorage.setItem('till-demo-session', reply.session.id);
 }
@@ -106,6 +108,19 @@ $('forget').addEventListener('click', () => void checkout.forgetPreferences().th
 $('personalization').addEventListener('change', (e) => {
   checkout.setAttribute('personalization', e.target.checked ? 'on' : 'off');
 });
+// Network faults happen in the demo backend, so the widget meets them as it would in the wild.
+async function setNetwork(mode) {
+  const sessionId = document.body.dataset.sessionId;
+  const r = await (await fetch('/demo/network', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ mode, sessionId }) })).json();
+  log(`network for ${sessionId}: ${r.mode ?? r.error}`);
+}
+$('network').addEventListener('change', (e) => void setNetwork(e.target.value));
+/** One-shot faults reset themselves: show the mode this session's network is really in. */
+async function showNetwork() {
+  const r = await (await fetch('/demo/network/' + encodeURIComponent(document.body.dataset.sessionId))).json();
+  $('network').value = r.mode;
+}
+
 // The two A/B switches: each attribute change starts the checkout afresh in that arm.
 $('auto-coupons').addEventListener('change', (e) => {
   checkout.setAttribute('auto-coupons', e.target.checked ? 'on' : 'off');

@@ -124,6 +124,22 @@ describe('server kit over HTTP', () => {
     expect(ledgerFor(s.id)).toHaveLength(1);
   });
 
+  it('QA network faults are per session, validated, and one-shot', async () => {
+    const s = await newSession();
+    const set = (body: unknown) => fetch(`${demo.url}demo/network`, { method: 'POST', body: JSON.stringify(body) });
+    expect((await set({ mode: 'lose-request' })).status).toBe(400);
+    expect((await set({ mode: 'meltdown', sessionId: s.id })).status).toBe(400);
+    expect((await set({ mode: 'lose-request', sessionId: s.id })).status).toBe(200);
+    const other = await newSession();
+    expect((await post(`/sessions/${other.id}/payments`, await payBody(other, '4242424242424242'))).status).toBe(200);
+    const body = await payBody(s, '4242424242424242');
+    await expect(post(`/sessions/${s.id}/payments`, body)).rejects.toThrow();
+    expect(ledgerFor(s.id)).toHaveLength(0);
+    expect((await post(`/sessions/${s.id}/payments`, body)).status).toBe(200);
+    expect(ledgerFor(s.id)).toHaveLength(1);
+    expect(await (await fetch(`${demo.url}demo/network/${s.id}`)).json()).toEqual({ mode: 'normal' });
+  });
+
   it('answers a tampered total with price_changed and the fresh quote, and charges nothing', async () => {
     const s = await newSession();
     const body = await payBody(s, '4242424242424242');

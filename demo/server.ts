@@ -268,6 +268,17 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
     return { request, body: raw.toString('utf8') };
   }
 
+  /**
+   * QA network faults for one checkout session's API calls (`POST /demo/network {"sessionId",
+   * "mode"}`; per session, so parallel QA runs do not disturb each other): `slow` delays each of
+   * its replies by 2 s; `lose-reply` lets its next payment request reach the shop and then cuts
+   * the connection before the answer; `lose-request` cuts its next payment request before the
+   * shop sees it. The last two happen once, then the network is normal again.
+   */
+  type NetworkMode = 'normal' | 'slow' | 'lose-reply' | 'lose-request';
+  const network = new Map<string, NetworkMode>();
+  const MODES: readonly string[] = ['normal', 'slow', 'lose-reply', 'lose-request'];
+
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', origin);
@@ -275,10 +286,28 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
       if (path.startsWith(API + '/')) {
         const { request, body } = await toRequest(req, url);
         if (requests.length < 1000) requests.push({ method: req.method ?? 'GET', path, body });
+        const sessionId = /^\/sessions\/([^/]+)/.exec(path.slice(API.length))?.[1];
+        const mode = (sessionId && network.get(sessionId)) || 'normal';
+        if (mode === 'slow') await new Promise((r) => setTimeout(r, 2000));
+        const paying = req.method === 'POST' && path.endsWith('/payments');
+        const fault = paying && (mode === 'lose-reply' || mode === 'lose-request') ? mode : undefined;
+        if (fault) network.delete(sessionId!);
+        if (fault === 'lose-request') return void res.destroy();
         const response = await demoRequest.run({ provider: url.searchParams.get('provider') }, () => till.handle(request));
+        if (fault === 'lose-reply') return void res.destroy();
         res.writeHead(response.status, Object.fromEntries(response.headers));
         return res.end(await response.text());
       }
+      if (path === '/demo/network' && req.method === 'POST') {
+        const { body } = await toRequest(req, url);
+        const { mode, sessionId } = JSON.parse(body || '{}') as { mode?: unknown; sessionId?: unknown };
+        if (typeof mode !== 'string' || !MODES.includes(mode) || typeof sessionId !== 'string' || !sessionId) return sendJson(res, { error: 'invalid_request' }, 400);
+        if (mode === 'normal') network.delete(sessionId);
+        else network.set(sessionId, mode as NetworkMode);
+        return sendJson(res, { mode });
+      }
+      const netOf = /^\/demo\/network\/([\w-]+)$/.exec(path);
+      if (netOf && req.method === 'GET') return sendJson(res, { mode: network.get(netOf[1]!) ?? 'normal' });
       if (path === '/demo/ledger' && req.method === 'GET') return sendJson(res, ledger);
       if (path === '/demo/requests' && req.method === 'GET') return sendJson(res, requests);
       if (path === '/demo/vault' && req.method === 'POST') {
@@ -291,6 +320,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
       if (path === '/demo/reset' && req.method === 'POST') {
         ledger.length = 0;
         requests.length = 0;
+        network.clear();
         return sendJson(res, { ok: true });
       }
       const challenge = /^\/demo\/challenge\/(pay_[A-Za-z0-9]+)(\/(complete|fail))?$/.exec(path);
