@@ -67,20 +67,20 @@ describe('server kit over HTTP', () => {
     const sent = await payBody(s, '4242424242424242');
     const paid = await (await post(`/sessions/${s.id}/payments`, sent)).json();
     // The page reloaded after the reply was lost: the key alone tells what happened.
-    const known = await post(`/sessions/${s.id}/attempts/${sent.idempotencyKey}`, undefined);
+    const known = await post(`/sessions/${s.id}/payments/resolve`, { idempotencyKey: sent.idempotencyKey });
     expect(known.status).toBe(200);
     expect(await known.json()).toEqual(paid);
     expect(ledgerFor(s.id)).toHaveLength(1);
 
     // A request that has not arrived yet (still in a proxy's queue): the lookup voids its key …
     const late = await payBody(s, '4242424242424242');
-    const voided = await post(`/sessions/${s.id}/attempts/${late.idempotencyKey}`, undefined);
+    const voided = await post(`/sessions/${s.id}/payments/resolve`, { idempotencyKey: late.idempotencyKey });
     expect(voided.status).toBe(402);
     expect(PaymentReply.parse(await voided.json())).toMatchObject({ status: 'failed', code: 'cancelled', retryable: true });
     // … so when it does arrive it cannot charge, and asking again gives the same answer.
     const arrived = await post(`/sessions/${s.id}/payments`, late);
     expect(await arrived.json()).toMatchObject({ status: 'error', code: 'idempotency_conflict' });
-    expect(await (await post(`/sessions/${s.id}/attempts/${late.idempotencyKey}`, undefined)).json()).toMatchObject({ code: 'cancelled' });
+    expect(await (await post(`/sessions/${s.id}/payments/resolve`, { idempotencyKey: late.idempotencyKey })).json()).toMatchObject({ code: 'cancelled' });
     expect(ledgerFor(s.id)).toHaveLength(1);
 
     // A lookup racing the request itself: whichever the server takes first decides, and the two
@@ -88,7 +88,7 @@ describe('server kit over HTTP', () => {
     for (let i = 0; i < 6; i++) {
       const racing = await payBody(s, '4242424242424242');
       const before = ledgerFor(s.id).length;
-      const [r1, r2] = await Promise.all([post(`/sessions/${s.id}/payments`, racing), post(`/sessions/${s.id}/attempts/${racing.idempotencyKey}`, undefined)]);
+      const [r1, r2] = await Promise.all([post(`/sessions/${s.id}/payments`, racing), post(`/sessions/${s.id}/payments/resolve`, { idempotencyKey: racing.idempotencyKey })]);
       const [payReply, lookup] = [await r1.json(), await r2.json()];
       if (lookup.code === 'cancelled') {
         expect(payReply).toMatchObject({ status: 'error', code: 'idempotency_conflict' });
@@ -101,14 +101,14 @@ describe('server kit over HTTP', () => {
     }
 
     // Only real sessions: a made-up id gets not_found and no record.
-    const unknown = await post(`/sessions/cs_made_up/attempts/${late.idempotencyKey}`, undefined);
+    const unknown = await post(`/sessions/cs_made_up/payments/resolve`, { idempotencyKey: late.idempotencyKey });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ status: 'error', code: 'not_found' });
 
-    const bad = await post(`/sessions/${s.id}/attempts/short`, undefined);
+    const bad = await post(`/sessions/${s.id}/payments/resolve`, { idempotencyKey: 'short' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ status: 'error', code: 'invalid_request' });
-    expect((await fetch(`${api}/sessions/${s.id}/attempts/${sent.idempotencyKey}`, { headers: V })).status).toBe(405);
+    expect((await fetch(`${api}/sessions/${s.id}/payments/resolve`, { headers: V })).status).toBe(405);
   });
 
   it('answers a lookup with the payment as it is now, not as it was first answered', async () => {
@@ -119,7 +119,7 @@ describe('server kit over HTTP', () => {
     expect(first.action.type).toBe('redirect');
     // The bank approves (or a webhook arrives) while the shopper's page is reloading.
     await fetch(`${demo.url}demo/payments/${first.paymentId}/complete`, { method: 'POST' });
-    const now = PaymentReply.parse(await (await post(`/sessions/${s.id}/attempts/${body.idempotencyKey}`, undefined)).json());
+    const now = PaymentReply.parse(await (await post(`/sessions/${s.id}/payments/resolve`, { idempotencyKey: body.idempotencyKey })).json());
     expect(now).toMatchObject({ status: 'succeeded', paymentId: first.paymentId });
     expect(ledgerFor(s.id)).toHaveLength(1);
   });

@@ -136,7 +136,7 @@ test('the answer is lost and the shopper reloads: the page asks what happened an
   await page.unroute('**/payments');
   // The first check after the reload fails too: the widget says so and Pay (with an empty card
   // form) asks again instead of paying.
-  await page.route('**/attempts/*', (route) => route.abort('connectionreset'), { times: 1 });
+  await page.route('**/payments/resolve', (route) => route.abort('connectionreset'), { times: 1 });
   await page.reload();
   await expect(co.failure).toHaveAttribute('data-code', 'network');
   await co.payButton.click();

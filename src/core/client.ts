@@ -87,7 +87,7 @@ export function createClient({ baseUrl, fetch: fetchImpl = globalThis.fetch.bind
     pay: (sessionId: string, req: PayRequest) => call(PaymentReply, 'POST', `/sessions/${id(sessionId)}/payments`, req),
     /** What became of the payment sent with this key; the server voids a key it never saw. */
     resolveAttempt: (sessionId: string, idempotencyKey: string) =>
-      call(PaymentReply, 'POST', `/sessions/${id(sessionId)}/attempts/${id(idempotencyKey)}`),
+      call(PaymentReply, 'POST', `/sessions/${id(sessionId)}/payments/resolve`, { idempotencyKey }),
     paymentStatus: (paymentId: string) => call(PaymentReply, 'GET', `/payments/${id(paymentId)}`),
     cancelPayment: (paymentId: string) => call(PaymentReply, 'POST', `/payments/${id(paymentId)}/cancel`, {}),
     passkeyAssertion: (paymentId: string, credential: PasskeyCredential) =>

@@ -14,7 +14,7 @@ export const ENDPOINTS = {
   getSession: { method: 'GET', path: '/sessions/:sessionId' },
   quote: { method: 'POST', path: '/sessions/:sessionId/quote' },
   pay: { method: 'POST', path: '/sessions/:sessionId/payments' },
-  resolveAttempt: { method: 'POST', path: '/sessions/:sessionId/attempts/:idempotencyKey' },
+  resolveAttempt: { method: 'POST', path: '/sessions/:sessionId/payments/resolve' },
   paymentStatus: { method: 'GET', path: '/payments/:paymentId' },
   cancelPayment: { method: 'POST', path: '/payments/:paymentId/cancel' },
   passkeyAssertion: { method: 'POST', path: '/payments/:paymentId/passkey' },

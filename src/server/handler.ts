@@ -466,8 +466,9 @@ export function createTillServer(options: TillServerOptions) {
    * replay would. An unknown key is voided before answering: a copy of the request still on its
    * way can never charge, so the shopper may safely pay again.
    */
-  async function resolveAttempt(sessionId: string, idempotencyKey: string): Promise<Response> {
-    const k = validate(PayRequest.shape.idempotencyKey, idempotencyKey);
+  async function resolveAttempt(sessionId: string, body: unknown): Promise<Response> {
+    // The key travels in the body, not the path: it stays out of access logs.
+    const k = validate(PayRequest.shape.idempotencyKey, (body as { idempotencyKey?: unknown } | null)?.idempotencyKey);
     const key = `${sessionId}:${k}`;
     const done = await once(key, async (stored) => {
       if (stored) return fromRecord(stored);
@@ -569,7 +570,7 @@ export function createTillServer(options: TillServerOptions) {
     if ((p = match('/sessions/:id', path))) return m === 'GET' ? json({ status: 'ok', session: await loadSession(p.id!) }) : notAllowed();
     if ((p = match('/sessions/:id/quote', path))) return m === 'POST' ? quote(p.id!, await readBody(req)) : notAllowed();
     if ((p = match('/sessions/:id/payments', path))) return m === 'POST' ? pay(p.id!, await readBody(req)) : notAllowed();
-    if ((p = match('/sessions/:id/attempts/:key', path))) return m === 'POST' ? resolveAttempt(p.id!, p.key!) : notAllowed();
+    if ((p = match('/sessions/:id/payments/resolve', path))) return m === 'POST' ? resolveAttempt(p.id!, await readBody(req)) : notAllowed();
     if ((p = match('/payments/:id', path))) return m === 'GET' ? paymentStatus(p.id!) : notAllowed();
     if ((p = match('/payments/:id/cancel', path))) return m === 'POST' ? cancelPayment(p.id!) : notAllowed();
     if ((p = match('/payments/:id/passkey', path))) return m === 'POST' ? passkeyAssertion(p.id!, await readBody(req)) : notAllowed();

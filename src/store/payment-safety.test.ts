@@ -269,7 +269,7 @@ describe('a reload while the outcome is unknown', () => {
     attempts.set(id, { key: 'idem_0123456789abcdef0123', method: 'card' });
     let down = true;
     const after = page(server, attempts, async (url, init) => {
-      if (down && String(url).includes('/attempts/')) throw new TypeError('offline');
+      if (down && String(url).endsWith('/payments/resolve')) throw new TypeError('offline');
       return server.handle(new Request(String(url), init));
     });
     await after.getState().load(id);
@@ -349,7 +349,7 @@ describe('a reload while the outcome is unknown', () => {
     const attempts = tab();
     attempts.set(id, { key: 'idem_0123456789abcdef0123', method: 'card' });
     const old = page(server, attempts, async (url, init) =>
-      String(url).includes('/attempts/')
+      String(url).endsWith('/payments/resolve')
         ? new Response(JSON.stringify({ status: 'error', code: 'not_found', message: 'Unknown route.', retryable: false }), { status: 404 })
         : server.handle(new Request(String(url), init)),
     );
@@ -418,7 +418,7 @@ describe('several server instances sharing one storage', () => {
     expect([...a.charges, ...b.charges]).toEqual(['card:10000']);
     // Asked again on either instance, the key tells the one outcome.
     expect(await call(a.server, `/sessions/${id}/payments`, body(key))).toEqual(done);
-    expect(await call(b.server, `/sessions/${id}/attempts/${key}`)).toEqual(done);
+    expect(await call(b.server, `/sessions/${id}/payments/resolve`, { idempotencyKey: key })).toEqual(done);
   });
 
   /** As readTogether, and the claims land in a chosen order: the void's first, or the payment's. */
@@ -444,11 +444,11 @@ describe('several server instances sharing one storage', () => {
     const b = setup(succeedNow, {}, shared);
     const id = await session(a.server);
     const key = 'idem_instances_void_0123456789';
-    const [paid, lookup] = await Promise.all([call(a.server, `/sessions/${id}/payments`, body(key)), call(b.server, `/sessions/${id}/attempts/${key}`)]);
+    const [paid, lookup] = await Promise.all([call(a.server, `/sessions/${id}/payments`, body(key)), call(b.server, `/sessions/${id}/payments/resolve`, { idempotencyKey: key })]);
     expect(lookup).toMatchObject({ status: 'failed', code: 'cancelled' });
     expect(paid).toMatchObject({ status: 'error', code: 'idempotency_conflict' });
     expect(a.charges).toEqual([]);
-    expect(await call(a.server, `/sessions/${id}/attempts/${key}`)).toEqual(lookup);
+    expect(await call(a.server, `/sessions/${id}/payments/resolve`, { idempotencyKey: key })).toEqual(lookup);
   });
 
   it('a payment whose claim lands first on one instance: the lookup on another cannot void it', async () => {
@@ -457,12 +457,12 @@ describe('several server instances sharing one storage', () => {
     const b = setup(succeedNow, {}, shared);
     const id = await session(a.server);
     const key = 'idem_instances_pay_0123456789';
-    const [paid, lookup] = await Promise.all([call(a.server, `/sessions/${id}/payments`, body(key)), call(b.server, `/sessions/${id}/attempts/${key}`)]);
+    const [paid, lookup] = await Promise.all([call(a.server, `/sessions/${id}/payments`, body(key)), call(b.server, `/sessions/${id}/payments/resolve`, { idempotencyKey: key })]);
     expect(paid).toMatchObject({ status: 'succeeded' });
     // Asked while a was charging: "unknown"; or after: the payment itself. Never "void".
     expect(lookup.code === 'internal' || lookup.status === 'succeeded').toBe(true);
     expect(a.charges).toEqual(['card:10000']);
-    expect(await call(b.server, `/sessions/${id}/attempts/${key}`)).toEqual(paid);
+    expect(await call(b.server, `/sessions/${id}/payments/resolve`, { idempotencyKey: key })).toEqual(paid);
   });
 });
 
