@@ -15,8 +15,8 @@ import type { CardBrand } from '../../protocol/common';
  *   - a relative token replaces the tail of the previous token's `lo` (same length):
  *     "506166,168" is 506166 and 506168, "500000-4174,4176-6698" is 500000–504174, 504176–506698.
  * Both ends of a range always have the same length. Lengths and gaps use the same notation.
- * Troy lists only its 9792 domestic range and the 65xxxx BINs we could verify, not the full
- * Discover-overlap list upstream carries.
+ * Troy: its 9792 domestic range and the 65xxxx BINs it shares with Discover's 65 range, as listed
+ * by credit-card-type 10.3.0 (the more specific prefix wins over Discover's "65").
  */
 const TABLE: Record<CardBrand, string> = {
   visa: '4;16 18-9',
@@ -24,7 +24,7 @@ const TABLE: Record<CardBrand, string> = {
   amex: '34 37;15;American Express;4;4 10',
   diners: '300-5 36 38 39;14 16 19;Diners Club;3;4 10',
   discover: '6011 644-9 65;16 19',
-  troy: '9792 650274,923 65879800 65880800,900;16',
+  troy: '9792 650052,82-3,92,161,70,3,5,268,71,3-4,456-7,836,46-50,923,87,90,4997,7366,998,8758,67-8 65083700-4,5800-4,900-1,6000,100-5,200-3,875000-3,9,101-4,200,501,601,900,6000-2,100-3,10,5-6,200-1,500,4-5,600-2,7100-1,600-2,700,801-2,8200-2,300-11,400-5,500-5,600-1,9800,80800,900;16',
   jcb: '2131 1800 3528-89;16-9;JCB',
   unionpay:
     '620 62100-82,184-97 62200-5 622010-999 62207-9 623-6 6270,2,6 627700-79,781-99 6282-9 6291,2 810 8110-71;14-9;UnionPay',
