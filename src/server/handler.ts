@@ -233,13 +233,25 @@ export function createTillServer(options: TillServerOptions) {
   const inflight = new Map<string, Promise<{ status: number; reply: unknown; hash: string }>>();
   /**
    * One change at a time per payment (cancel, passkey, settle, expiry), so a settle cannot be
-   * overwritten by a concurrent cancel and two assertions cannot charge twice. In-process only:
-   * several server instances need the same guarantee from their storage (a conditional write).
+   * overwritten by a concurrent cancel and two assertions cannot charge twice. In-process here;
+   * across instances through the storage's lease (TillStorage.lockPayment) when it has one.
    */
   const locks = new Map<string, Promise<unknown>>();
   function withLock<T>(paymentId: string, fn: () => Promise<T>): Promise<T> {
+    const lease = storage.lockPayment?.bind(storage);
+    // Across instances too, when the storage offers a lease (see TillStorage.lockPayment).
+    const run = lease
+      ? async () => {
+          const release = await lease(paymentId);
+          try {
+            return await fn();
+          } finally {
+            await release();
+          }
+        }
+      : fn;
     const prev = locks.get(paymentId) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
+    const next = prev.then(run, run);
     const tail = next.catch(() => undefined);
     locks.set(paymentId, tail);
     void tail.then(() => locks.get(paymentId) === tail && locks.delete(paymentId));

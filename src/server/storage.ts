@@ -41,12 +41,20 @@ export interface TillStorage {
    * duplicate key (SQL `INSERT … ON CONFLICT DO NOTHING`, Redis `SET NX`, a DynamoDB condition).
    */
   claimIdempotency(key: string, record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Optional: holds one payment for the caller across server instances (a lease such as Redis
+   * `SET lock:<id> <token> NX PX <ttl>`, or a row lock) and resolves with its release. Settle,
+   * cancel, passkey answers and expiry then never interleave on two instances. Without it they
+   * are serialised within one process only.
+   */
+  lockPayment?(paymentId: string): Promise<() => Promise<void>>;
 }
 
 export function memoryStorage(): TillStorage {
   const sessions = new Map<string, Session>();
   const payments = new Map<string, StoredPayment>();
   const idem = new Map<string, IdempotencyRecord>();
+  const held = new Map<string, Promise<void>>();
   // structuredClone so callers can never mutate what is stored through a returned reference.
   return {
     getSession: async (id) => structuredClone(sessions.get(id)),
@@ -57,5 +65,18 @@ export function memoryStorage(): TillStorage {
     putIdempotency: async (k, r) => void idem.set(k, structuredClone(r)),
     // No await between the check and the write: atomic within this process.
     claimIdempotency: async (k, r) => (idem.has(k) ? structuredClone(idem.get(k)) : void idem.set(k, structuredClone(r))),
+    // Several kits sharing this store (tests, one process) take turns per payment, like a lease.
+    async lockPayment(id) {
+      const before = held.get(id) ?? Promise.resolve();
+      let release!: () => void;
+      const mine = new Promise<void>((r) => (release = r));
+      const tail = before.then(() => mine);
+      held.set(id, tail);
+      await before;
+      return async () => {
+        release();
+        if (held.get(id) === tail) held.delete(id);
+      };
+    },
   };
 }

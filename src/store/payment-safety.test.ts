@@ -464,6 +464,35 @@ describe('several server instances sharing one storage', () => {
     expect(a.charges).toEqual(['card:10000']);
     expect(await call(b.server, `/sessions/${id}/payments/resolve`, { idempotencyKey: key })).toEqual(paid);
   });
+
+  it('settle on one instance and cancel on another take turns (the storage lease): the order is never lost', async () => {
+    const shared = memoryStorage();
+    const qr = async (): Promise<AuthorizeResult> => ({ status: 'requires_action', action: { type: 'qr', payload: 'pix-payload', expiresAt: 4_000_000_000 } });
+    const a = setup(qr, {}, shared);
+    const b = setup(qr, { async cancel() {} }, shared);
+    const id = await session(a.server);
+    const pending = await call(a.server, `/sessions/${id}/payments`, { ...body('idem_lease_0123456789'), method: 'pix', expectedTotal: { amount: 9500, currency: 'BRL' }, couponCodes: ['PIX5'] });
+    expect(pending).toMatchObject({ status: 'requires_action' });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let booked = 0;
+    // The bank's webhook reaches instance a; it books the order while the payment is held…
+    const settled = a.server.settle(pending.paymentId, async () => {
+      await gate;
+      booked++;
+      return { status: 'succeeded', orderId: 'ord_webhook' };
+    });
+    await new Promise((r) => setTimeout(r, 0));
+    // …while the shopper presses Cancel, which lands on instance b.
+    const cancelled = call(b.server, `/payments/${pending.paymentId}/cancel`, {});
+    open();
+    await settled;
+    const answer = await cancelled;
+    expect(booked).toBe(1);
+    // Cancel waited and saw the settled payment: what the shopper is told is what is stored.
+    expect(answer).toMatchObject({ status: 'succeeded', orderId: 'ord_webhook' });
+    expect((await shared.getPayment(pending.paymentId))?.reply).toEqual(answer);
+  });
 });
 
 async function succeedNow(i: { paymentId: string }): Promise<AuthorizeResult> {
