@@ -128,12 +128,15 @@ describe('server kit over HTTP', () => {
     const s = await newSession();
     const set = (body: unknown) => fetch(`${demo.url}demo/network`, { method: 'POST', body: JSON.stringify(body) });
     expect((await set({ mode: 'lose-request' })).status).toBe(400);
+    expect((await set({ mode: 'lose-request', sessionId: 'cs_nobody' })).status).toBe(400);
+    expect((await fetch(`${demo.url}demo/network`, { method: 'POST', body: 'null' })).status).toBe(400);
     expect((await set({ mode: 'meltdown', sessionId: s.id })).status).toBe(400);
     expect((await set({ mode: 'lose-request', sessionId: s.id })).status).toBe(200);
     const other = await newSession();
     expect((await post(`/sessions/${other.id}/payments`, await payBody(other, '4242424242424242'))).status).toBe(200);
     const body = await payBody(s, '4242424242424242');
-    await expect(post(`/sessions/${s.id}/payments`, body)).rejects.toThrow();
+    // The answer starts, then the connection breaks (a browser cannot silently re-send it).
+    await expect(post(`/sessions/${s.id}/payments`, body).then((r) => r.json())).rejects.toThrow();
     expect(ledgerFor(s.id)).toHaveLength(0);
     expect((await post(`/sessions/${s.id}/payments`, body)).status).toBe(200);
     expect(ledgerFor(s.id)).toHaveLength(1);

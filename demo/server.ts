@@ -292,16 +292,24 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
         const paying = req.method === 'POST' && path.endsWith('/payments');
         const fault = paying && (mode === 'lose-reply' || mode === 'lose-request') ? mode : undefined;
         if (fault) network.delete(sessionId!);
-        if (fault === 'lose-request') return void res.destroy();
+        // The connection breaks after the status line went out: a browser never re-sends a request
+        // whose answer had started (it would, silently, on a reused connection closed before that).
+        const cut = () => {
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
+          res.write('{"status":');
+          setTimeout(() => res.destroy(), 20);
+        };
+        if (fault === 'lose-request') return cut();
         const response = await demoRequest.run({ provider: url.searchParams.get('provider') }, () => till.handle(request));
-        if (fault === 'lose-reply') return void res.destroy();
+        if (fault === 'lose-reply') return cut();
         res.writeHead(response.status, Object.fromEntries(response.headers));
         return res.end(await response.text());
       }
       if (path === '/demo/network' && req.method === 'POST') {
         const { body } = await toRequest(req, url);
-        const { mode, sessionId } = JSON.parse(body || '{}') as { mode?: unknown; sessionId?: unknown };
-        if (typeof mode !== 'string' || !MODES.includes(mode) || typeof sessionId !== 'string' || !sessionId) return sendJson(res, { error: 'invalid_request' }, 400);
+        const { mode, sessionId } = (JSON.parse(body || '{}') ?? {}) as { mode?: unknown; sessionId?: unknown };
+        const known = typeof sessionId === 'string' && (await till.storage.getSession(sessionId)) !== undefined;
+        if (typeof mode !== 'string' || !MODES.includes(mode) || !known) return sendJson(res, { error: 'invalid_request' }, 400);
         if (mode === 'normal') network.delete(sessionId);
         else network.set(sessionId, mode as NetworkMode);
         return sendJson(res, { mode });

@@ -46,6 +46,18 @@ test('A/B control arm (auto-coupons="off"): no coupon applied or promoted; a typ
   expect(entry).toMatchObject({ amount: 6400, currency: 'USD', coupons: ['FREESHIP'] });
 });
 
+test('an A/B switch flipped after the payment leaves the paid checkout alone (no second Pay)', async ({ page }) => {
+  const co = new CheckoutPage(page);
+  const sessionId = await co.open('?country=US');
+  await payCard(co);
+  await page.locator('#auto-coupons').uncheck();
+  await page.locator('#personalization').uncheck();
+  await expect(co.checkout).toHaveAttribute('auto-coupons', 'off');
+  await expect(co.success).toBeVisible();
+  await expect(co.payButton).toHaveCount(0);
+  expect(await co.ledger(sessionId)).toHaveLength(1);
+});
+
 test('switching to the method with a method coupon changes the total', async ({ page }) => {
   const co = new CheckoutPage(page);
   await co.open('?country=BR&personalization=off&locale=en');

@@ -12,7 +12,7 @@ async function setNetwork(co: CheckoutPage, label: string) {
 test('slow network: the pay button stays busy until the answer, then one charge', async ({ page }) => {
   const co = new CheckoutPage(page);
   const sessionId = await co.open('?country=US&personalization=off&locale=en');
-  await setNetwork(co, 'slow (every reply 2 s late)');
+  await setNetwork(co, "slow (this checkout's session calls 2 s late)");
   await co.fillCard(VISA_OK);
   await co.payButton.click();
   await expect(co.payButton).toHaveAttribute('aria-busy', 'true');
@@ -29,6 +29,9 @@ test('a lost payment reply: the automatic retry (same key) gets the stored answe
   // The store re-sends the same request (same key) and gets the stored answer: one charge, shown.
   await expect(co.success).toBeVisible();
   expect(await co.ledger(sessionId)).toHaveLength(1);
+  // The store's own retry, with the same key, got the stored answer.
+  expect(co.paymentPosts()).toHaveLength(2);
+  expect(new Set(co.paymentPosts().map((p) => JSON.parse(p.body).idempotencyKey)).size).toBe(1);
   // The fault fired once; the session's network is normal again.
   expect(await (await page.request.get(`/demo/network/${sessionId}`)).json()).toEqual({ mode: 'normal' });
 });

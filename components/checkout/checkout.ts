@@ -93,7 +93,8 @@ export class TillCheckout extends LitElement {
     // An A/B switch set late starts the checkout afresh in its arm — but never under a payment
     // that is underway (it would be orphaned): then it applies from the next session.
     const st = this.store.getState();
-    const busy = st.checking || st.phase === 'paying' || st.phase === 'action';
+    // (also after success: a fresh store would offer Pay again for a session already paid)
+    const busy = st.checking || st.phase === 'paying' || st.phase === 'action' || st.phase === 'succeeded';
     if ((target || (arm && !busy)) && this.endpoint && this.sessionId) {
       this.showAll = false;
       this.store = createCheckoutStore({

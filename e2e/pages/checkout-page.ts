@@ -75,6 +75,6 @@ export class CheckoutPage {
   }
 
   paymentPosts(): { url: string; body: string }[] {
-    return this.sentBodies.filter((b) => b.url.includes('/payments'));
+    return this.sentBodies.filter((b) => /\/sessions\/[^/]+\/payments$/.test(new URL(b.url).pathname));
   }
 }

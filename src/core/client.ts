@@ -20,6 +20,8 @@ export class TillClientError extends Error {
     message: string,
     /** True when repeating the same request may succeed (it is idempotent on the server). */
     readonly retryable: boolean,
+    /** HTTP status of a reply that was not protocol JSON (a proxy's or framework's page). */
+    readonly status?: number,
   ) {
     super(message);
   }
@@ -70,11 +72,11 @@ export function createClient({ baseUrl, fetch: fetchImpl = globalThis.fetch.bind
     try {
       json = await res.json();
     } catch {
-      throw new TillClientError('bad_response', `Unreadable reply (HTTP ${res.status}).`, res.status >= 500);
+      throw new TillClientError('bad_response', `Unreadable reply (HTTP ${res.status}).`, res.status >= 500, res.status);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new TillClientError('bad_response', `Reply does not match protocol v${PROTOCOL_VERSION} (HTTP ${res.status}).`, false);
+      throw new TillClientError('bad_response', `Reply does not match protocol v${PROTOCOL_VERSION} (HTTP ${res.status}).`, false, res.status);
     }
     return parsed.data;
   }

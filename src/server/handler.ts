@@ -280,13 +280,17 @@ export function createTillServer(options: TillServerOptions) {
   const lookupLimit = options.codeLookupsPerSession ?? 30;
   const lookups = new Map<string, { since: number; count: number }>();
 
-  /** Counts a typed-code lookup against the session's window (see codeLookupsPerSession). */
-  function countLookup(sessionId: string): void {
+  /**
+   * Counts a lookup against the session's 10-minute window: typed codes (see codeLookupsPerSession)
+   * or, under its own `kind`, attempt look-ups (each may write a void record).
+   */
+  function countLookup(sessionId: string, kind = '', message = 'Too many codes tried. Wait a few minutes.'): void {
     const t = now();
-    const w = lookups.get(sessionId);
+    const k = kind + sessionId;
+    const w = lookups.get(k);
     const cur = w && t - w.since < 600 ? w : { since: t, count: 0 };
-    if (++cur.count > lookupLimit) throw new RequestError('rate_limited', 'Too many codes tried. Wait a few minutes.');
-    lookups.set(sessionId, cur);
+    if (++cur.count > lookupLimit) throw new RequestError('rate_limited', message);
+    lookups.set(k, cur);
   }
 
   async function pricingInput(session: Session, typedCodes: readonly string[]): Promise<PricingInput> {
@@ -484,13 +488,13 @@ export function createTillServer(options: TillServerOptions) {
     const key = `${sessionId}:${k}`;
     const done = await once(key, async (stored) => {
       if (stored) return fromRecord(stored);
-      // Only real sessions get records written for them (no writes for made-up ids).
-      const s = await storage.getSession(sessionId);
-      if (!s) throw new RequestError('not_found', 'Unknown checkout session.');
+      // Only real sessions get records written for them (no writes for made-up ids), and only so
+      // many per session. Expired ones too: a payment that passed its checks just before expiry
+      // may still be on its way.
+      if (!(await storage.getSession(sessionId))) throw new RequestError('not_found', 'Unknown checkout session.');
+      countLookup(sessionId, 'attempt:', 'Too many look-ups. Wait a few minutes.');
       const reply = failed('cancelled', { message: 'That payment attempt never reached the shop and is now void: nothing was charged.' });
       const status = httpStatusOf(reply);
-      // An expired session takes no payments, so nothing needs voiding.
-      if (s.expiresAt <= now()) return { status, reply, hash: VOIDED };
       // Claimed, not written: if the request got in first on another instance, its answer wins.
       const taken = await storage.claimIdempotency(key, { bodyHash: VOIDED, httpStatus: status, reply });
       return taken ? fromRecord(taken) : { status, reply, hash: VOIDED };

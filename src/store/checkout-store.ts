@@ -129,6 +129,7 @@ export interface AttemptLog {
 const NETWORK_RETRIES = 2;
 
 const UNKNOWN_OUTCOME = 'We could not confirm the payment. Press pay again to check; you will not be charged twice.';
+const NOTHING_CHARGED = 'Your earlier payment did not go through: nothing was charged.';
 const UNCHECKABLE = 'We could not check your earlier payment. If it went through you will get a confirmation; otherwise pay again.';
 
 function randomKey(): string {
@@ -212,7 +213,8 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
 
     function fail(failure: Failure, method: string) {
       set({ phase: 'ready', failure });
-      if (failure.code !== 'price_changed' && failure.code !== 'network' && failure.code !== 'timeout') observe(method, 'failed');
+      // Not the method's fault: a changed price, the network, or a cancellation (also a void).
+      if (!['price_changed', 'network', 'timeout', 'cancelled'].includes(failure.code)) observe(method, 'failed');
       onEvent({ type: 'payment-failed', method, failure });
     }
 
@@ -289,9 +291,9 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         let definite: PaymentReply | undefined;
         try {
           let reply = await client.pay(sessionId, req);
-          // Our own key "used with another request": another tab of this session (a duplicated
-          // tab shares sessionStorage) had it voided. Ask what the key stands for now.
-          if (uncertain && reply.status === 'error' && reply.code === 'idempotency_conflict') reply = await client.resolveAttempt(sessionId, req.idempotencyKey);
+          // Our own fresh key "used with another request": another tab of this session (a
+          // duplicated tab shares sessionStorage) had it voided. Ask what the key stands for now.
+          if (reply.status === 'error' && reply.code === 'idempotency_conflict') reply = await client.resolveAttempt(sessionId, req.idempotencyKey);
           if (reply.status !== 'error' || (!uncertain && reply.code !== 'internal')) definite = reply;
         } catch {
           // No reply, or one that does not match the protocol: the outcome is unknown.
@@ -330,16 +332,18 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
       const attempt = lost;
       if (!attempt) return true;
       let reply: PaymentReply | undefined;
+      let http: number | undefined;
       try {
         reply = await client.resolveAttempt(sessionId, attempt.key);
-      } catch {
-        // Still unknown.
+      } catch (e) {
+        http = e instanceof TillClientError ? e.status : undefined;
       }
       const code = reply?.status === 'error' ? reply.code : undefined;
-      // A malformed key was never accepted; a server without this endpoint cannot say (the
-      // shopper is told, and decides).
-      const cannotSay = code === 'not_found' || code === 'method_not_allowed';
-      if (!reply || (code && code !== 'invalid_request' && !cannotSay)) {
+      // A server without this endpoint (its own 404/405, JSON or not) cannot say: the shopper is
+      // told, and decides. A malformed key was never accepted, so nothing was charged under it.
+      const cannotSay = code === 'not_found' || code === 'method_not_allowed' || http === 404 || http === 405;
+      const neverValid = code === 'invalid_request';
+      if (!cannotSay && !neverValid && (!reply || code)) {
         fail({ code: 'network', message: UNKNOWN_OUTCOME, retryable: true }, attempt.method);
         return false;
       }
@@ -350,12 +354,14 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         fail({ code: 'network', message: UNCHECKABLE, retryable: true }, attempt.method);
         return false;
       }
-      if (reply.status !== 'failed' || reply.code !== 'cancelled' || reply.paymentId) {
+      if (reply && !neverValid && (reply.status !== 'failed' || reply.code !== 'cancelled' || reply.paymentId)) {
         handleReply(reply, attempt.method);
         return false;
       }
-      // Voided (or never valid): nothing was charged. Said once when the page comes back.
-      if (!quiet && reply.status === 'failed') set({ failure: { code: 'cancelled', message: reply.message, retryable: true } });
+      // Void (or never valid): nothing was charged. Told once when the page comes back.
+      const failure = { code: 'cancelled' as const, message: reply?.status === 'failed' ? reply.message : NOTHING_CHARGED, retryable: true };
+      onEvent({ type: 'payment-failed', method: attempt.method, failure });
+      if (!quiet) set({ failure });
       return true;
     }
 

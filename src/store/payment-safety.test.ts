@@ -14,11 +14,12 @@ beforeAll(() => setLoaders({ pricing: () => import('../core/pricing/index') }));
 const card = { id: 'card', flow: 'card', label: 'Card' } as const;
 const pix = { id: 'pix', flow: 'qr', label: 'PIX' } as const;
 
-function setup(authorize: MerchantBackend['authorize'], extra: Partial<MerchantBackend> = {}, storage?: TillStorage) {
+function setup(authorize: MerchantBackend['authorize'], extra: Partial<MerchantBackend> = {}, storage?: TillStorage, now?: () => number) {
   const charges: string[] = [];
   const server = createTillServer({
     basePath: '/api',
     ...(storage ? { storage } : {}),
+    ...(now ? { now } : {}),
     backend: {
       async createSession() {
         return {
@@ -360,6 +361,49 @@ describe('a reload while the outcome is unknown', () => {
     old.getState().selectMethod('card');
     await old.getState().pay(none);
     expect(charges).toEqual(['card:10000']);
+
+    // The same with a framework's HTML 404 page instead of protocol JSON.
+    const id2 = await session(server);
+    attempts.set(id2, { key: 'idem_0123456789abcdef0124', method: 'card' });
+    const html = page(server, attempts, async (url, init) =>
+      String(url).endsWith('/payments/resolve') ? new Response('<h1>Not Found</h1>', { status: 404, headers: { 'Content-Type': 'text/html' } }) : server.handle(new Request(String(url), init)),
+    );
+    await html.getState().load(id2);
+    expect(html.getState()).toMatchObject({ phase: 'ready', checking: false });
+    expect(html.getState().failure!.message).toMatch(/could not check/);
+  });
+
+  it('stays "loading" (nothing is being paid) while it asks about the lost attempt', async () => {
+    const { server } = setup(succeed);
+    const id = await session(server);
+    const attempts = tab();
+    attempts.set(id, { key: 'idem_0123456789abcdef0123', method: 'card' });
+    let answer!: () => void;
+    const held = new Promise<void>((r) => (answer = r));
+    const events: string[] = [];
+    const store = createCheckoutStore({
+      client: createClient({ baseUrl: 'http://shop.test/api', fetch: async (url, init) => (String(url).endsWith('/payments/resolve') && (await held), server.handle(new Request(String(url), init))) }),
+      attempts,
+      onEvent: (e) => void events.push(e.type),
+    });
+    const loading = store.getState().load(id);
+    await vi.waitFor(() => expect(store.getState().session).toBeDefined());
+    expect(store.getState()).toMatchObject({ phase: 'loading', checking: true });
+    answer();
+    await loading;
+    expect(store.getState()).toMatchObject({ phase: 'ready', checking: false, failure: { code: 'cancelled' } });
+    expect(events).toEqual(['viewed', 'payment-failed']);
+  });
+
+  it('an expired session still voids an unknown key (a payment checked just before expiry may be on its way)', async () => {
+    let t = 1_000_000;
+    const { server } = setup(succeed, {}, undefined, () => t);
+    const id = await session(server);
+    t += 10 * 86_400; // long past any session lifetime
+    const key = 'idem_expired_0123456789';
+    const res = await server.handle(new Request(`http://shop.test/api/sessions/${id}/payments/resolve`, { method: 'POST', headers: { 'Till-Version': '1' }, body: JSON.stringify({ idempotencyKey: key }) }));
+    expect(await res.json()).toMatchObject({ status: 'failed', code: 'cancelled' });
+    expect(await server.storage.getIdempotency(`${id}:${key}`)).toMatchObject({ bodyHash: 'void' });
   });
 
   it('ignores a tampered or foreign entry in the tab storage', () => {
@@ -448,6 +492,20 @@ describe('several server instances sharing one storage', () => {
     expect(lookup).toMatchObject({ status: 'failed', code: 'cancelled' });
     expect(paid).toMatchObject({ status: 'error', code: 'idempotency_conflict' });
     expect(a.charges).toEqual([]);
+    expect(await call(a.server, `/sessions/${id}/payments/resolve`, { idempotencyKey: key })).toEqual(lookup);
+  });
+
+  it('a no-charge answer (price changed) racing a void on another instance never replaces the void', async () => {
+    const shared = claimsIn('void-first');
+    const a = setup(succeedNow, {}, shared);
+    const b = setup(succeedNow, {}, shared);
+    const id = await session(a.server);
+    const key = 'idem_instances_price_0123456789';
+    const stale = { ...body(key), expectedTotal: { amount: 9999, currency: 'BRL' } };
+    const [answer, lookup] = await Promise.all([call(a.server, `/sessions/${id}/payments`, stale), call(b.server, `/sessions/${id}/payments/resolve`, { idempotencyKey: key })]);
+    expect(lookup).toMatchObject({ status: 'failed', code: 'cancelled' });
+    expect(answer).toMatchObject({ status: 'error', code: 'idempotency_conflict' });
+    // Both instances keep telling the same story: void.
     expect(await call(a.server, `/sessions/${id}/payments/resolve`, { idempotencyKey: key })).toEqual(lookup);
   });
 
