@@ -375,12 +375,25 @@ export function createTillServer(options: TillServerOptions) {
     const amount = { amount: q.total, currency: session.currency };
     const couponCodes = q.applied.map((a) => a.code);
     const base: Omit<StoredPayment, 'reply'> = { id: paymentId, sessionId: session.id, method: req.method, amount, couponCodes, createdAt: now() };
-    // Reserve the key for this payment before any money moves (see IdempotencyRecord).
-    const taken = await reserve(paymentId);
-    if (taken) return { taken };
-    // The payment's lock is held while the processor works, so a webhook settling it meanwhile
-    // waits for the charge to be recorded instead of missing it. (Never await settle() inside
-    // authorize(): that would wait for itself.)
+    // One charge at a time per session (two tabs, two keys), and none once it is paid: the
+    // shopper is shown the payment that already succeeded instead of paying twice.
+    return withLock(`session:${session.id}`, async () => {
+      const paid = await paidPayment(session.id);
+      if (paid) return { status: 200, reply: paid.reply };
+      // Reserve the key for this payment before any money moves (see IdempotencyRecord).
+      const taken = await reserve(paymentId);
+      if (taken) return { taken };
+      return authorizeLocked(session, req, base);
+    });
+  }
+
+  /**
+   * Calls the processor. The payment's lock is held while it works, so a webhook settling it
+   * meanwhile waits for the charge to be recorded instead of missing it. (Never await settle()
+   * inside authorize(): that would wait for itself.)
+   */
+  function authorizeLocked(session: Session, req: PayRequest, base: Omit<StoredPayment, 'reply'>) {
+    const { id: paymentId, amount, couponCodes } = base;
     return withLock(paymentId, async () => {
       let result: AuthorizeResult | undefined;
       try {
@@ -402,9 +415,23 @@ export function createTillServer(options: TillServerOptions) {
         // and gets this same answer until the merchant reconciles the payment.
       }
       const reply = result ? checkedReply(paymentId, amount, result) : UNKNOWN_OUTCOME;
-      await storage.putPayment({ ...base, reply });
+      await savePayment({ ...base, reply });
       return { status: httpStatusOf(reply), reply, reserved: true as const };
     });
+  }
+
+  /** The session's marker of its first successful payment (no idempotency key is this short). */
+  const paidKey = (sessionId: string) => `${sessionId}:paid`;
+
+  async function paidPayment(sessionId: string): Promise<StoredPayment | undefined> {
+    const id = (await storage.getIdempotency(paidKey(sessionId)))?.paymentId;
+    return id ? storage.getPayment(id) : undefined;
+  }
+
+  /** Stores a payment; the first one to succeed marks its session paid. */
+  async function savePayment(p: StoredPayment): Promise<void> {
+    await storage.putPayment(p);
+    if (p.reply.status === 'succeeded') await storage.claimIdempotency(paidKey(p.sessionId), { bodyHash: 'paid', paymentId: p.id });
   }
 
   function toReply(paymentId: string, amount: { amount: number; currency: string }, r: AuthorizeResult): PaymentReply {
@@ -548,7 +575,7 @@ export function createTillServer(options: TillServerOptions) {
         // A throw may come after the charge: leave the payment pending and let status tell.
       }
       // An unusable result is not stored: the payment stays pending for the backend to settle.
-      if (reply.status !== 'error') await storage.putPayment({ ...p, reply });
+      if (reply.status !== 'error') await savePayment({ ...p, reply });
       return json(reply, httpStatusOf(reply));
     });
   }
@@ -628,7 +655,7 @@ export function createTillServer(options: TillServerOptions) {
         const reply = checkedReply(paymentId, p.amount, typeof result === 'function' ? await result() : result);
         // A result outside the protocol is refused and the payment stays pending (fix and retry).
         if (reply.status === 'error') throw new Error('settle(): the result does not match protocol v1');
-        await storage.putPayment({ ...p, reply });
+        await savePayment({ ...p, reply });
         return reply;
       });
     },

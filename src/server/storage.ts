@@ -42,10 +42,11 @@ export interface TillStorage {
    */
   claimIdempotency(key: string, record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>;
   /**
-   * Optional: holds one payment for the caller across server instances (a lease such as Redis
-   * `SET lock:<id> <token> NX PX <ttl>`, or a row lock) and resolves with its release. Settle,
-   * cancel, passkey answers and expiry then never interleave on two instances. Without it they
-   * are serialised within one process only.
+   * Optional: holds one payment (or, as `session:<id>`, one session's charging) for the caller
+   * across server instances (a lease such as Redis `SET lock:<id> <token> NX PX <ttl>`, or a row
+   * lock) and resolves with its release. Settle, cancel, passkey answers and expiry then never
+   * interleave on two instances, nor do two charges of one session. Without it they are
+   * serialised within one process only.
    */
   lockPayment?(paymentId: string): Promise<() => Promise<void>>;
 }
