@@ -353,7 +353,7 @@ export function createTillServer(options: TillServerOptions) {
     session: Session,
     req: PayRequest,
     reserve: (paymentId: string) => Promise<IdempotencyRecord | undefined>,
-  ): Promise<{ status: number; reply: PaymentReply; reserved?: true } | { taken: IdempotencyRecord }> {
+  ): Promise<{ status: number; reply: PaymentReply; reserved?: string } | { taken: IdempotencyRecord }> {
     const offered = session.methods.find((m) => m.id === req.method);
     if (!offered) return { status: 402, reply: failed('method_unavailable', { retryable: true }) };
     if (req.installments && req.installments > 1 && !offered.installments?.includes(req.installments)) {
@@ -380,6 +380,10 @@ export function createTillServer(options: TillServerOptions) {
     return withLock(`session:${session.id}`, async () => {
       const paid = await paidPayment(session.id);
       if (paid) return { status: 200, reply: paid.reply };
+      // A payment whose outcome is unknown may have taken the money: nothing more is charged on
+      // this session until the merchant settles it (reconciliation).
+      const open = await unknownPayment(session.id);
+      if (open) return { status: httpStatusOf(open.reply), reply: open.reply };
       // Reserve the key for this payment before any money moves (see IdempotencyRecord).
       const taken = await reserve(paymentId);
       if (taken) return { taken };
@@ -416,7 +420,7 @@ export function createTillServer(options: TillServerOptions) {
       }
       const reply = result ? checkedReply(paymentId, amount, result) : UNKNOWN_OUTCOME;
       await savePayment({ ...base, reply });
-      return { status: httpStatusOf(reply), reply, reserved: true as const };
+      return { status: httpStatusOf(reply), reply, reserved: paymentId };
     });
   }
 
@@ -428,10 +432,20 @@ export function createTillServer(options: TillServerOptions) {
     return id ? storage.getPayment(id) : undefined;
   }
 
-  /** Stores a payment; the first one to succeed marks its session paid. */
+  const unknownKey = (sessionId: string) => `${sessionId}:unknown`;
+
+  /** The session's payment whose outcome is unknown (processor threw, reply broke the protocol), if still so. */
+  async function unknownPayment(sessionId: string): Promise<StoredPayment | undefined> {
+    const id = (await storage.getIdempotency(unknownKey(sessionId)))?.paymentId;
+    const p = id ? await storage.getPayment(id) : undefined;
+    return p?.reply.status === 'error' ? p : undefined;
+  }
+
+  /** Stores a payment; the first one to succeed marks its session paid, an unknown outcome holds it. */
   async function savePayment(p: StoredPayment): Promise<void> {
     await storage.putPayment(p);
     if (p.reply.status === 'succeeded') await storage.claimIdempotency(paidKey(p.sessionId), { bodyHash: 'paid', paymentId: p.id });
+    if (p.reply.status === 'error') await storage.putIdempotency(unknownKey(p.sessionId), { bodyHash: 'unknown', paymentId: p.id });
   }
 
   function toReply(paymentId: string, amount: { amount: number; currency: string }, r: AuthorizeResult): PaymentReply {
@@ -463,7 +477,10 @@ export function createTillServer(options: TillServerOptions) {
       const r = await charge(session, req, (paymentId) => storage.claimIdempotency(key, { bodyHash: hash, paymentId }));
       // Another instance claimed the key first: answer as a replay would, charge nothing.
       if ('taken' in r) return fromRecord(r.taken);
-      const record = { bodyHash: hash, httpStatus: r.status, reply: r.reply, ...('paymentId' in r.reply && r.reply.paymentId ? { paymentId: r.reply.paymentId } : {}) };
+      // The reserved payment id stays on the record even when the reply carries none (an unknown
+      // outcome), so replays follow that payment once it is reconciled.
+      const paymentId = r.reserved ?? ('paymentId' in r.reply ? r.reply.paymentId : undefined);
+      const record = { bodyHash: hash, httpStatus: r.status, reply: r.reply, ...(paymentId ? { paymentId } : {}) };
       // Our own reservation is completed; an answer given without charging (price changed, method
       // not offered) is claimed, so it never replaces a void or another instance's record.
       if (r.reserved) await storage.putIdempotency(key, record);
@@ -495,12 +512,13 @@ export function createTillServer(options: TillServerOptions) {
   }
 
   async function fromRecord(stored: IdempotencyRecord): Promise<KeyResult> {
-    if (stored.reply !== undefined) return { status: stored.httpStatus ?? 200, reply: stored.reply, hash: stored.bodyHash };
-    // Reserved but never finished (crash, failed write): answer from the payment, or say the
-    // outcome is unknown. Charging again is the one thing never done.
+    // A key that started a payment answers with that payment as it is now (settled since, or
+    // reconciled after an unknown outcome). Reserved but never finished (crash, failed write)
+    // and no payment stored: the outcome is unknown. Charging again is the one thing never done.
     const p = stored.paymentId ? await storage.getPayment(stored.paymentId) : undefined;
-    const reply = p?.reply ?? UNKNOWN_OUTCOME;
-    return { status: httpStatusOf(reply), reply, hash: stored.bodyHash };
+    if (p) return { status: httpStatusOf(p.reply), reply: p.reply, hash: stored.bodyHash };
+    if (stored.reply !== undefined) return { status: stored.httpStatus ?? 200, reply: stored.reply, hash: stored.bodyHash };
+    return { status: httpStatusOf(UNKNOWN_OUTCOME), reply: UNKNOWN_OUTCOME, hash: stored.bodyHash };
   }
 
   /**
@@ -644,14 +662,16 @@ export function createTillServer(options: TillServerOptions) {
       }
     },
     /**
-     * Settles a payment that was waiting on an action (challenge done, QR paid, …). `result` may
-     * be a function: it runs only if the payment is still pending (not expired, cancelled or
-     * already settled), inside the payment's lock, so the backend books the order exactly once.
+     * Settles a payment that was waiting on an action (challenge done, QR paid, …), or reconciles
+     * one whose outcome was unknown (the processor threw; the session takes no other payment until
+     * then). `result` may be a function: it runs only if the payment is still open (not expired,
+     * cancelled or already settled), inside the payment's lock, so the backend books the order
+     * exactly once.
      */
     async settle(paymentId: string, result: AuthorizeResult | (() => Promise<AuthorizeResult>)): Promise<PaymentReply | undefined> {
       return withLock(paymentId, async () => {
         const p = await pendingPayment(paymentId).catch(() => undefined);
-        if (!p || p.reply.status !== 'requires_action') return p?.reply;
+        if (!p || (p.reply.status !== 'requires_action' && p.reply.status !== 'error')) return p?.reply;
         const reply = checkedReply(paymentId, p.amount, typeof result === 'function' ? await result() : result);
         // A result outside the protocol is refused and the payment stays pending (fix and retry).
         if (reply.status === 'error') throw new Error('settle(): the result does not match protocol v1');

@@ -162,6 +162,33 @@ describe('payment safety', () => {
     expect(charges).toEqual(['card:10000']);
   });
 
+  it('an unknown outcome holds the session until the merchant reconciles it with settle()', async () => {
+    let throws = true;
+    const { server, store, charges } = setup(async (i) => {
+      if (throws) throw new Error('ETIMEDOUT after capture');
+      return { status: 'succeeded', orderId: `ord_${i.paymentId.slice(-6)}` };
+    });
+    const id = await session(server);
+    await store.getState().load(id);
+    store.getState().selectMethod('card');
+    await store.getState().pay(none);
+    expect(store.getState()).toMatchObject({ checking: true });
+    throws = false;
+    // Another tab, another key: refused while the first payment may have taken the money.
+    const other = await server.handle(new Request(`http://shop.test/api/sessions/${id}/payments`, { method: 'POST', headers: { 'Till-Version': '1' }, body: JSON.stringify({ idempotencyKey: 'idem_other_tab_0123456789', method: 'card', source: { type: 'none' }, couponCodes: [], expectedTotal: { amount: 10000, currency: 'BRL' } }) }));
+    expect(await other.json()).toMatchObject({ status: 'error', code: 'internal' });
+    expect(charges).toEqual(['card:10000']);
+    // The merchant's reconciliation finds the processor did decline it: settle says so…
+    const paymentId = (await server.storage.getIdempotency(`${id}:unknown`))!.paymentId!;
+    expect(await server.settle(paymentId, { status: 'failed', code: 'card_declined' })).toMatchObject({ status: 'failed', code: 'card_declined' });
+    // …the waiting page learns it on its next check, and the shopper may pay again, once.
+    await store.getState().recheck();
+    expect(store.getState()).toMatchObject({ phase: 'ready', checking: false, failure: { code: 'card_declined' } });
+    await store.getState().pay(none);
+    expect(store.getState().phase).toBe('succeeded');
+    expect(charges).toEqual(['card:10000', 'card:10000']);
+  });
+
   it('a proxy error while re-sending an unanswered payment does not unlock it', async () => {
     const { server, store, charges, dropNext } = setup(async (i) => ({ status: 'succeeded', orderId: `ord_${i.paymentId.slice(-6)}` }));
     await store.getState().load(await session(server));
