@@ -315,8 +315,9 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
 
     function setUnresolved(req: PayRequest | undefined) {
       unresolved = req;
+      // send() already remembered the attempt before the first byte left; only forget it here.
       const id = get().session?.id;
-      if (id) options.attempts?.set(id, req && { key: req.idempotencyKey, method: req.method });
+      if (id && !req) options.attempts?.set(id, undefined);
       set({ checking: !!req });
     }
 
