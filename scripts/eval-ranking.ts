@@ -4,7 +4,10 @@
  * through the stored-record format, as the cache would); population priors are built only from
  * events strictly earlier in time than the one being predicted.
  *
- *   tsx scripts/eval-ranking.ts <replay.csv>
+ *   tsx scripts/eval-ranking.ts <replay.csv> [--splits] [--interval]
+ *
+ * The first output line is the report; `--splits` adds stability splits and `--interval` a
+ * shopper-bootstrap interval of the model's repeat top-1 gain over last_used.
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -119,6 +122,8 @@ export function evaluate(
   rows: ReplayRow[],
   /** Only these rows are scored (all are replayed). */
   scored: (r: ReplayRow) => boolean = () => true,
+  /** Called for each scored row with each scorer's order of the offered methods. */
+  onScored?: (r: ReplayRow, repeat: boolean, orders: Readonly<Record<Scorer, readonly string[]>>) => void,
 ): Record<'all' | 'repeat', Record<Scorer, { top1: number; mrr: number; n: number }>> {
   const pop = new Population();
   const states = new Map<string, string>(); // shopper → stored JSON record
@@ -159,6 +164,9 @@ export function evaluate(
       region_popularity: [...r.available].sort(byPopularity),
       global_popularity: [...r.available].sort((a, b) => get(pop.global, b) - get(pop.global, a)),
     };
+    if (onScored && scored(r)) {
+      onScored(r, past.length > 0, orders);
+    }
     for (const s of scored(r) ? METHODS : []) {
       const pos = orders[s].indexOf(r.method);
       const rr = pos < 0 ? 0 : 1 / (pos + 1);
@@ -212,13 +220,70 @@ export function splits(rows: ReplayRow[]): Record<string, { model: number; last_
   };
 }
 
+/** Small seeded PRNG (mulberry32): the interval must be the same on every run. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * How sure the repeat top-1 gain of the model over last_used is: a paired bootstrap that resamples
+ * whole shoppers (a shopper's checkouts are not independent), 95 % percentile interval, in
+ * percentage points. Also the interval of the model's own repeat top-1, which says how far two
+ * files of this size can differ by chance alone.
+ */
+export function gainInterval(rows: ReplayRow[], resamples = 1000, seed = 1): {
+  gain_pp: number; gain_ci95_pp: [number, number]; model_top1_ci95: [number, number]; shoppers: number; n: number;
+} {
+  const per = new Map<string, { n: number; model: number; last: number }>();
+  evaluate(rows, undefined, (r, repeat, orders) => {
+    if (!repeat) return;
+    const a = per.get(r.shopper) ?? { n: 0, model: 0, last: 0 };
+    a.n++;
+    if (orders.model[0] === r.method) a.model++;
+    if (orders.last_used[0] === r.method) a.last++;
+    per.set(r.shopper, a);
+  });
+  const list = [...per.values()];
+  const sum = (xs: typeof list) => xs.reduce((t, x) => ({ n: t.n + x.n, model: t.model + x.model, last: t.last + x.last }), { n: 0, model: 0, last: 0 });
+  const all = sum(list);
+  const rand = mulberry32(seed);
+  const gains: number[] = [];
+  const tops: number[] = [];
+  for (let b = 0; b < resamples; b++) {
+    let n = 0, model = 0, last = 0;
+    for (let i = 0; i < list.length; i++) {
+      const x = list[Math.floor(rand() * list.length)] as (typeof list)[number];
+      n += x.n; model += x.model; last += x.last;
+    }
+    gains.push((100 * (model - last)) / n);
+    tops.push(model / n);
+  }
+  const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))] ?? NaN;
+  const r2 = (x: number): number => Math.round(x * 100) / 100;
+  return {
+    gain_pp: r2((100 * (all.model - all.last)) / (all.n || 1)),
+    gain_ci95_pp: [r2(q(gains, 0.025)), r2(q(gains, 0.975))],
+    model_top1_ci95: [round4(q(tops, 0.025)), round4(q(tops, 0.975))],
+    shoppers: list.length,
+    n: all.n,
+  };
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const file = process.argv[2];
   if (!file) {
-    console.error('usage: tsx scripts/eval-ranking.ts <replay.csv> [--splits]');
+    console.error('usage: tsx scripts/eval-ranking.ts <replay.csv> [--splits] [--interval]');
     process.exit(2);
   }
   const rows = parseReplay(readFileSync(file, 'utf8'));
   console.log(JSON.stringify(evaluate(rows)));
   if (process.argv.includes('--splits')) console.log(JSON.stringify(splits(rows)));
+  if (process.argv.includes('--interval')) console.log(JSON.stringify({ interval: gainInterval(rows) }));
 }
