@@ -18,7 +18,13 @@ describe('parseReplay', () => {
 
   it('rejects a missing column or an unknown device with the line number', () => {
     expect(() => parseReplay('shopper_id,timestamp\ns,1')).toThrow(/missing column method/);
-    expect(() => replay(line('a', 1, 'card', 'card', 'tablet'))).toThrow(/line 2: bad device tablet/);
+    expect(() => replay(line('a', 1, 'card', 'card', 'tablet'))).toThrow('line 2: bad device "tablet"');
+    // Blank lines do not shift the reported line number.
+    expect(() => parseReplay([HEADER, '', line('a', 1, 'card'), 'a,soon,card,BR,BRL,5000,mobile,card'].join('\n'))).toThrow('line 4: bad timestamp "soon"');
+    expect(() => replay('a,1,card,BR,BRL,12.5,mobile,card')).toThrow('line 2: bad amount_minor "12.5"');
+    expect(() => replay('a,1,card,BR,BRL,-1,mobile,card')).toThrow('bad amount_minor');
+    expect(() => replay('a,1,,BR,BRL,100,mobile,card')).toThrow('line 2: bad method ""');
+    expect(() => replay('a,1,card,BR,BRL,100,mobile,')).toThrow('line 2: bad available ""');
   });
 });
 

@@ -26,8 +26,9 @@ export interface ReplayRow {
 }
 
 export function parseReplay(text: string): ReplayRow[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = lines.shift()?.split(',') ?? [];
+  // Original line numbers are kept so an error points at the file's own line.
+  const lines = text.split(/\r?\n/).map((l, i) => ({ l, no: i + 1 })).filter(({ l }) => l.trim() !== '');
+  const header = lines.shift()?.l.split(',') ?? [];
   const col = (name: string): number => {
     const i = header.indexOf(name);
     if (i < 0) throw new Error(`missing column ${name}`);
@@ -37,15 +38,24 @@ export function parseReplay(text: string): ReplayRow[] {
     shopper: col('shopper_id'), t: col('timestamp'), method: col('method'), region: col('region'),
     currency: col('currency'), amount: col('amount_minor'), device: col('device'), available: col('available'),
   };
-  const rows = lines.map((line, i) => {
+  const rows = lines.map(({ l: line, no }) => {
     const f = line.split(',');
-    const get = (k: number): string => f[k] ?? '';
+    const get = (k: number): string => (f[k] ?? '').trim();
+    const bad = (what: string, v: string): never => {
+      throw new Error(`line ${no}: bad ${what} ${JSON.stringify(v)}`);
+    };
     const device = get(c.device);
-    if (device !== 'mobile' && device !== 'desktop') throw new Error(`line ${i + 2}: bad device ${device}`);
+    if (device !== 'mobile' && device !== 'desktop') bad('device', device);
+    const t = Number(get(c.t));
+    if (get(c.t) === '' || !Number.isFinite(t)) bad('timestamp', get(c.t));
+    const amountMinor = Number(get(c.amount));
+    if (!Number.isSafeInteger(amountMinor) || amountMinor < 0) bad('amount_minor', get(c.amount));
+    for (const k of ['shopper', 'method'] as const) if (get(c[k]) === '') bad(k, '');
+    const available = get(c.available).split('|').filter(Boolean);
+    if (available.length === 0) bad('available', get(c.available));
     return {
-      shopper: get(c.shopper), t: Number(get(c.t)), method: get(c.method), region: get(c.region),
-      currency: get(c.currency), amountMinor: Number(get(c.amount)), device,
-      available: get(c.available).split('|').filter(Boolean),
+      shopper: get(c.shopper), t, method: get(c.method), region: get(c.region),
+      currency: get(c.currency), amountMinor, device: device as ReplayRow['device'], available,
     } satisfies ReplayRow;
   });
   // Stable sort: equal timestamps keep file order.
@@ -282,7 +292,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error('usage: tsx scripts/eval-ranking.ts <replay.csv> [--splits] [--interval]');
     process.exit(2);
   }
-  const rows = parseReplay(readFileSync(file, 'utf8'));
+  let rows: ReplayRow[];
+  try {
+    rows = parseReplay(readFileSync(file, 'utf8'));
+  } catch (e) {
+    console.error(`${file}: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(2);
+  }
   console.log(JSON.stringify(evaluate(rows)));
   if (process.argv.includes('--splits')) console.log(JSON.stringify(splits(rows)));
   if (process.argv.includes('--interval')) console.log(JSON.stringify({ interval: gainInterval(rows) }));
