@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { amountBand, emptyState, learn, parsePreferenceRecord, rank, type PreferenceState } from '../src/core/ranking/index';
 import type { PriorMaps as MethodPriors } from '../src/core/ranking/index';
+import { mulberry32 } from './rng';
 
 export interface ReplayRow {
   shopper: string;
@@ -227,18 +228,6 @@ export function splits(rows: ReplayRow[]): Record<string, { model: number; last_
     shoppers_b: pick(evaluate(rows.filter((r) => hash(r.shopper) % 2 === 1))),
     time_a: pick(evaluate(rows, (r) => r.t < mid)),
     time_b: pick(evaluate(rows, (r) => r.t >= mid)),
-  };
-}
-
-/** Small seeded PRNG (mulberry32): the interval must be the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

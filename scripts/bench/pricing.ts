@@ -7,22 +7,11 @@ import { pathToFileURL } from 'node:url';
 import type { Coupon } from '../../src/protocol/coupon';
 import type { CartLine } from '../../src/protocol/session';
 import { bestQuote, type PricingInput } from '../../src/core/pricing/index';
+import { mulberry32 as rng } from '../rng';
 
 const NOW = 1_700_000_000;
 const CATEGORIES = ['apparel', 'shoes', 'home', 'beauty', 'toys', 'books'];
 const METHODS = ['pix', 'card', 'boleto'];
-
-/** Deterministic PRNG (mulberry32), so every run benchmarks the same sessions. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A merchant-like mix: most coupons stand alone (no combinesWith), product coupons target
