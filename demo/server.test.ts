@@ -143,6 +143,21 @@ describe('server kit over HTTP', () => {
     expect(await (await fetch(`${demo.url}demo/network/${s.id}`)).json()).toEqual({ mode: 'normal' });
   });
 
+  it('a slow session delays its payments\' status calls too, and no other session\'s', async () => {
+    const [slow, normal] = [await newSession(), await newSession()];
+    const pay = async (s: Session) => PaymentReply.parse(await (await post(`/sessions/${s.id}/payments`, await payBody(s, '4242424242424242'))).json());
+    const [a, b] = [await pay(slow), await pay(normal)];
+    if (a.status !== 'succeeded' || b.status !== 'succeeded') throw new Error('expected two succeeded payments');
+    await fetch(`${demo.url}demo/network`, { method: 'POST', body: JSON.stringify({ mode: 'slow', sessionId: slow.id }) });
+    const order: string[] = [];
+    const status = (id: string, label: string) => fetch(`${api}/payments/${id}`, { headers: V }).then(async (r) => (order.push(label), PaymentReply.parse(await r.json())));
+    // Ordering, not a stopwatch: the slow session's status is asked first and still answers last.
+    const [ra, rb] = await Promise.all([status(a.paymentId, 'slow'), status(b.paymentId, 'normal')]);
+    expect(order).toEqual(['normal', 'slow']);
+    expect([ra.status, rb.status]).toEqual(['succeeded', 'succeeded']);
+    await fetch(`${demo.url}demo/network`, { method: 'POST', body: JSON.stringify({ mode: 'normal', sessionId: slow.id }) });
+  });
+
   it('answers a tampered total with price_changed and the fresh quote, and charges nothing', async () => {
     const s = await newSession();
     const body = await payBody(s, '4242424242424242');

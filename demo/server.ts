@@ -271,9 +271,10 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
   /**
    * QA network faults for one checkout session's API calls (`POST /demo/network {"sessionId",
    * "mode"}`; per session, so parallel QA runs do not disturb each other): `slow` delays each of
-   * its replies by 2 s; `lose-reply` lets its next payment request reach the shop and then cuts
-   * the connection before the answer; `lose-request` cuts its next payment request before the
-   * shop sees it. The last two happen once, then the network is normal again.
+   * its replies by 2 s, its payments' status, cancel and passkey calls included; `lose-reply` lets
+   * its next payment request reach the shop and then cuts the connection before the answer;
+   * `lose-request` cuts its next payment request before the shop sees it. The last two happen
+   * once, then the network is normal again.
    */
   type NetworkMode = 'normal' | 'slow' | 'lose-reply' | 'lose-request';
   const network = new Map<string, NetworkMode>();
@@ -286,7 +287,9 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
       if (path.startsWith(API + '/')) {
         const { request, body } = await toRequest(req, url);
         if (requests.length < 1000) requests.push({ method: req.method ?? 'GET', path, body });
-        const sessionId = /^\/sessions\/([^/]+)/.exec(path.slice(API.length))?.[1];
+        const sub = path.slice(API.length);
+        const paymentId = /^\/payments\/([^/]+)/.exec(sub)?.[1];
+        const sessionId = /^\/sessions\/([^/]+)/.exec(sub)?.[1] ?? (paymentId && (await till.storage.getPayment(paymentId))?.sessionId);
         const mode = (sessionId && network.get(sessionId)) || 'normal';
         if (mode === 'slow') await new Promise((r) => setTimeout(r, 2000));
         const paying = req.method === 'POST' && path.endsWith('/payments');
