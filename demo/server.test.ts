@@ -149,13 +149,18 @@ describe('server kit over HTTP', () => {
     const [a, b] = [await pay(slow), await pay(normal)];
     if (a.status !== 'succeeded' || b.status !== 'succeeded') throw new Error('expected two succeeded payments');
     await fetch(`${demo.url}demo/network`, { method: 'POST', body: JSON.stringify({ mode: 'slow', sessionId: slow.id }) });
-    const order: string[] = [];
-    const status = (id: string, label: string) => fetch(`${api}/payments/${id}`, { headers: V }).then(async (r) => (order.push(label), PaymentReply.parse(await r.json())));
-    // Ordering, not a stopwatch: the slow session's status is asked first and still answers last.
-    const [ra, rb] = await Promise.all([status(a.paymentId, 'slow'), status(b.paymentId, 'normal')]);
-    expect(order).toEqual(['normal', 'slow']);
-    expect([ra.status, rb.status]).toEqual(['succeeded', 'succeeded']);
-    await fetch(`${demo.url}demo/network`, { method: 'POST', body: JSON.stringify({ mode: 'normal', sessionId: slow.id }) });
+    try {
+      const order: string[] = [];
+      const status = (id: string, label: string) => fetch(`${api}/payments/${id}`, { headers: V }).then(async (r) => (order.push(label), PaymentReply.parse(await r.json())));
+      // Ordering, not a stopwatch: the slow session's status is asked first and still answers last.
+      const [ra, rb] = await Promise.all([status(a.paymentId, 'slow'), status(b.paymentId, 'normal')]);
+      expect(order).toEqual(['normal', 'slow']);
+      expect([ra.status, rb.status]).toEqual(['succeeded', 'succeeded']);
+      // A malformed or unknown payment id is answered by the kit as usual, without delay or crash.
+      expect((await fetch(`${api}/payments/__proto__`, { headers: V })).status).toBe(404);
+    } finally {
+      await fetch(`${demo.url}demo/network`, { method: 'POST', body: JSON.stringify({ mode: 'normal', sessionId: slow.id }) });
+    }
   });
 
   it('answers a tampered total with price_changed and the fresh quote, and charges nothing', async () => {

@@ -280,6 +280,14 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
   const network = new Map<string, NetworkMode>();
   const MODES: readonly string[] = ['normal', 'slow', 'lose-reply', 'lose-request'];
 
+  /** The session of a `/payments/:id…` call, looked up only while some session has a fault set. */
+  async function paymentSession(sub: string): Promise<string | undefined> {
+    const id = /^\/payments\/(pay_[A-Za-z0-9]+)(?:\/|$)/.exec(sub)?.[1];
+    if (!id || network.size === 0) return undefined;
+    // A storage error here means "no fault": the kit still answers the call with its own errors.
+    return till.storage.getPayment(id).then((p) => p?.sessionId, () => undefined);
+  }
+
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', origin);
@@ -288,8 +296,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
         const { request, body } = await toRequest(req, url);
         if (requests.length < 1000) requests.push({ method: req.method ?? 'GET', path, body });
         const sub = path.slice(API.length);
-        const paymentId = /^\/payments\/([^/]+)/.exec(sub)?.[1];
-        const sessionId = /^\/sessions\/([^/]+)/.exec(sub)?.[1] ?? (paymentId && (await till.storage.getPayment(paymentId))?.sessionId);
+        const sessionId = /^\/sessions\/([^/]+)/.exec(sub)?.[1] ?? (await paymentSession(sub));
         const mode = (sessionId && network.get(sessionId)) || 'normal';
         if (mode === 'slow') await new Promise((r) => setTimeout(r, 2000));
         const paying = req.method === 'POST' && path.endsWith('/payments');

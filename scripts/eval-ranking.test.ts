@@ -23,6 +23,10 @@ describe('parseReplay', () => {
     expect(() => parseReplay([HEADER, '', line('a', 1, 'card'), 'a,soon,card,BR,BRL,5000,mobile,card'].join('\n'))).toThrow('line 4: bad timestamp "soon"');
     expect(() => replay('a,1,card,BR,BRL,12.5,mobile,card')).toThrow('line 2: bad amount_minor "12.5"');
     expect(() => replay('a,1,card,BR,BRL,-1,mobile,card')).toThrow('bad amount_minor');
+    expect(() => replay('a,1,card,BR,BRL,,mobile,card')).toThrow('line 2: bad amount_minor ""');
+    expect(() => replay('a,1,card,BR,BRL,1e3,mobile,card')).toThrow('bad amount_minor "1e3"');
+    expect(() => replay('a,0x10,card,BR,BRL,100,mobile,card')).toThrow('bad timestamp "0x10"');
+    expect(() => replay('a,1.5,card,BR,BRL,100,mobile,card')).toThrow('bad timestamp "1.5"');
     expect(() => replay('a,1,,BR,BRL,100,mobile,card')).toThrow('line 2: bad method ""');
     expect(() => replay('a,1,card,BR,BRL,100,mobile,')).toThrow('line 2: bad available ""');
   });
@@ -40,8 +44,8 @@ describe('evaluate', () => {
   });
 
   it('builds priors only from events strictly earlier in time (a same-second event never leaks)', () => {
-    // b and c pay at the same second: c must not see b's boleto, so c's cold start follows the
-    // regional table (PIX first in BR), not b's choice.
+    // b and c pay at the same second: c must not see b's boleto, so with no earlier counts the
+    // popularity scorer keeps the offered order (card first), not b's choice.
     const sameSecond = evaluate(replay(line('b', 5, 'boleto'), line('c', 5, 'boleto')));
     expect(sameSecond.all.region_popularity.top1).toBe(0);
     // One second later c sees b's boleto in the region's counts.
@@ -67,19 +71,38 @@ describe('evaluate', () => {
 });
 
 describe('gainInterval', () => {
-  it('is reproducible and brackets the observed gain', () => {
+  const build = (seq: (s: number) => string[], shoppers: number): ReplayRow[] => {
     const lines: string[] = [];
-    // 40 shoppers: half loyal to boleto after one card checkout, half alternating pix/card.
-    for (let s = 0; s < 40; s++) {
-      const seq = s % 2 ? ['card', 'boleto', 'boleto', 'boleto'] : ['pix', 'card', 'pix', 'card'];
-      seq.forEach((m, i) => lines.push(line(`s${s}`, 100 * i + s, m)));
-    }
-    const rows = replay(...lines);
+    for (let s = 0; s < shoppers; s++) seq(s).forEach((m, i) => lines.push(line(`s${s}`, 100 * i + s, m)));
+    return replay(...lines);
+  };
+
+  it('is paired: when model and last_used hit the same checkouts, the gain interval has no width', () => {
+    // Half the shoppers are loyal to boleto after one card checkout, half alternate pix/card: both
+    // scorers hit or miss together on every checkout, while hit rates differ between shoppers.
+    const rows = build((s) => (s % 2 ? ['card', 'boleto', 'boleto', 'boleto'] : ['pix', 'card', 'pix', 'card']), 40);
     const a = gainInterval(rows, 200, 7);
     expect(gainInterval(rows, 200, 7)).toEqual(a);
-    expect(a.n).toBe(120);
-    expect(a.shoppers).toBe(40);
+    expect(a).toMatchObject({ gain_pp: 0, gain_ci95_pp: [0, 0], n: 120, shoppers: 40 });
+    // Unpaired draws would give the gain the width the model's own top-1 has here.
+    expect(a.model_top1_ci95[1]).toBeGreaterThan(a.model_top1_ci95[0]);
+  });
+
+  it('resamples whole shoppers and brackets a real gain', () => {
+    // Shoppers who go back to their habit after one detour (card card pix card): the model keeps
+    // card, last_used follows the detour. Others repeat one method, where both hit.
+    const rows = build((s) => (s % 3 ? ['card', 'card', 'pix', 'card', 'card'] : ['pix', 'pix', 'pix', 'pix', 'pix']), 60);
+    const e = evaluate(rows);
+    const a = gainInterval(rows, 300, 3);
+    expect(a.gain_pp).toBeCloseTo(100 * (e.repeat.model.top1 - e.repeat.last_used.top1), 1);
+    expect(a.gain_pp).toBeGreaterThan(0);
+    expect(a.gain_ci95_pp[0]).toBeGreaterThan(0);
+    expect(a.gain_ci95_pp[1]).toBeGreaterThan(a.gain_ci95_pp[0]);
     expect(a.gain_ci95_pp[0]).toBeLessThanOrEqual(a.gain_pp);
     expect(a.gain_ci95_pp[1]).toBeGreaterThanOrEqual(a.gain_pp);
+  });
+
+  it('refuses a log with no repeat checkouts', () => {
+    expect(() => gainInterval(replay(line('a', 1, 'card'), line('b', 2, 'pix')))).toThrow('no repeat checkouts');
   });
 });

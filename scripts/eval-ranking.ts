@@ -47,10 +47,10 @@ export function parseReplay(text: string): ReplayRow[] {
     };
     const device = get(c.device);
     if (device !== 'mobile' && device !== 'desktop') bad('device', device);
-    const t = Number(get(c.t));
-    if (get(c.t) === '' || !Number.isFinite(t)) bad('timestamp', get(c.t));
-    const amountMinor = Number(get(c.amount));
-    if (!Number.isSafeInteger(amountMinor) || amountMinor < 0) bad('amount_minor', get(c.amount));
+    // Whole decimal numbers only: Number() alone would take '', '0x10', '1e3' and fractions.
+    const int = (what: string, v: string, re: RegExp): number => (re.test(v) && Number.isSafeInteger(Number(v)) ? Number(v) : bad(what, v));
+    const t = int('timestamp', get(c.t), /^-?\d+$/);
+    const amountMinor = int('amount_minor', get(c.amount), /^\d+$/);
     for (const k of ['shopper', 'method'] as const) if (get(c[k]) === '') bad(k, '');
     const available = get(c.available).split('|').filter(Boolean);
     if (available.length === 0) bad('available', get(c.available));
@@ -252,6 +252,7 @@ export function gainInterval(rows: ReplayRow[], resamples = 1000, seed = 1): {
   const list = [...per.values()];
   const sum = (xs: typeof list) => xs.reduce((t, x) => ({ n: t.n + x.n, model: t.model + x.model, last: t.last + x.last }), { n: 0, model: 0, last: 0 });
   const all = sum(list);
+  if (all.n === 0) throw new Error('no repeat checkouts to compare');
   const rand = mulberry32(seed);
   const gains: number[] = [];
   const tops: number[] = [];

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How far can a ranking model get on a replay file? A research probe, not part of the product or CI.
 
-Fits a conditional logit (softmax over the offered methods) with 30 online features of the
+Fits a conditional logit (softmax over the offered methods) with 29 online features of the
 shopper's own history and the population's earlier events, on one half of the shoppers, and
 scores repeat top-1 on the other half (then the reverse), next to the same fit in-sample. It
 sees exactly what `npm run eval:ranking` lets the shipped model see: the shopper's earlier
