@@ -175,10 +175,9 @@ export function evaluate(
       region_popularity: [...r.available].sort(byPopularity),
       global_popularity: [...r.available].sort((a, b) => get(pop.global, b) - get(pop.global, a)),
     };
-    if (onScored && scored(r)) {
-      onScored(r, past.length > 0, orders);
-    }
-    for (const s of scored(r) ? METHODS : []) {
+    const isScored = scored(r);
+    if (onScored && isScored) onScored(r, past.length > 0, orders);
+    for (const s of isScored ? METHODS : []) {
       const pos = orders[s].indexOf(r.method);
       const rr = pos < 0 ? 0 : 1 / (pos + 1);
       for (const seg of past.length > 0 ? [acc.all, acc.repeat] : [acc.all]) {
@@ -231,27 +230,44 @@ export function splits(rows: ReplayRow[]): Record<string, { model: number; last_
   };
 }
 
+type Tally = { n: number; model: number; last: number };
+
+/** Per-shopper repeat top-1 hits of the model and last_used, collected through evaluate()'s hook. */
+function repeatTally(): { onScored: NonNullable<Parameters<typeof evaluate>[2]>; shoppers: Map<string, Tally> } {
+  const shoppers = new Map<string, Tally>();
+  return {
+    shoppers,
+    onScored: (r, repeat, orders) => {
+      if (!repeat) return;
+      const a = shoppers.get(r.shopper) ?? { n: 0, model: 0, last: 0 };
+      a.n++;
+      if (orders.model[0] === r.method) a.model++;
+      if (orders.last_used[0] === r.method) a.last++;
+      shoppers.set(r.shopper, a);
+    },
+  };
+}
+
+export interface GainInterval {
+  gain_pp: number;
+  gain_ci95_pp: [number, number];
+  model_top1_ci95: [number, number];
+  shoppers: number;
+  n: number;
+}
+
 /**
  * How sure the repeat top-1 gain of the model over last_used is: a paired bootstrap that resamples
  * whole shoppers (a shopper's checkouts are not independent), 95 % percentile interval, in
  * percentage points. Also the interval of the model's own repeat top-1, which says how far two
  * files of this size can differ by chance alone.
  */
-export function gainInterval(rows: ReplayRow[], resamples = 1000, seed = 1): {
-  gain_pp: number; gain_ci95_pp: [number, number]; model_top1_ci95: [number, number]; shoppers: number; n: number;
-} {
-  const per = new Map<string, { n: number; model: number; last: number }>();
-  evaluate(rows, undefined, (r, repeat, orders) => {
-    if (!repeat) return;
-    const a = per.get(r.shopper) ?? { n: 0, model: 0, last: 0 };
-    a.n++;
-    if (orders.model[0] === r.method) a.model++;
-    if (orders.last_used[0] === r.method) a.last++;
-    per.set(r.shopper, a);
-  });
-  const list = [...per.values()];
-  const sum = (xs: typeof list) => xs.reduce((t, x) => ({ n: t.n + x.n, model: t.model + x.model, last: t.last + x.last }), { n: 0, model: 0, last: 0 });
-  const all = sum(list);
+function intervalOf(shoppers: Map<string, Tally>, resamples: number, seed: number): GainInterval {
+  const list = [...shoppers.values()];
+  const all: Tally = { n: 0, model: 0, last: 0 };
+  for (const x of list) {
+    all.n += x.n; all.model += x.model; all.last += x.last;
+  }
   if (all.n === 0) throw new Error('no repeat checkouts to compare');
   const rand = mulberry32(seed);
   const gains: number[] = [];
@@ -259,21 +275,30 @@ export function gainInterval(rows: ReplayRow[], resamples = 1000, seed = 1): {
   for (let b = 0; b < resamples; b++) {
     let n = 0, model = 0, last = 0;
     for (let i = 0; i < list.length; i++) {
-      const x = list[Math.floor(rand() * list.length)] as (typeof list)[number];
+      const x = list[Math.floor(rand() * list.length)] as Tally;
       n += x.n; model += x.model; last += x.last;
     }
     gains.push((100 * (model - last)) / n);
     tops.push(model / n);
   }
-  const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))] ?? NaN;
+  gains.sort((a, b) => a - b);
+  tops.sort((a, b) => a - b);
+  const q = (sorted: number[], p: number): number => sorted[Math.floor(p * (sorted.length - 1))] ?? NaN;
   const r2 = (x: number): number => Math.round(x * 100) / 100;
   return {
-    gain_pp: r2((100 * (all.model - all.last)) / (all.n || 1)),
+    gain_pp: r2((100 * (all.model - all.last)) / all.n),
     gain_ci95_pp: [r2(q(gains, 0.025)), r2(q(gains, 0.975))],
     model_top1_ci95: [round4(q(tops, 0.025)), round4(q(tops, 0.975))],
     shoppers: list.length,
     n: all.n,
   };
+}
+
+/** {@link intervalOf} for a log, replaying it once. */
+export function gainInterval(rows: ReplayRow[], resamples = 1000, seed = 1): GainInterval {
+  const tally = repeatTally();
+  evaluate(rows, undefined, tally.onScored);
+  return intervalOf(tally.shoppers, resamples, seed);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -289,7 +314,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error(`${file}: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(2);
   }
-  console.log(JSON.stringify(evaluate(rows)));
+  // The interval's tallies come from the same replay as the report: the file is replayed once.
+  const tally = process.argv.includes('--interval') ? repeatTally() : undefined;
+  console.log(JSON.stringify(evaluate(rows, undefined, tally?.onScored)));
   if (process.argv.includes('--splits')) console.log(JSON.stringify(splits(rows)));
-  if (process.argv.includes('--interval')) console.log(JSON.stringify({ interval: gainInterval(rows) }));
+  if (tally) console.log(JSON.stringify({ interval: intervalOf(tally.shoppers, 1000, 1) }));
 }
