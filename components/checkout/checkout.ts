@@ -49,9 +49,11 @@ export class TillCheckout extends LitElement {
   static override properties = {
     endpoint: {},
     sessionId: { attribute: 'session-id' },
+    clientSecret: { attribute: 'client-secret' },
     locale: {},
     personalization: { reflect: true },
     autoCoupons: { attribute: 'auto-coupons', reflect: true },
+    walletOrigins: { attribute: 'wallet-origins' },
     showAll: { state: true },
     actionsReady: { state: true },
     passkeyState: { state: true },
@@ -61,12 +63,23 @@ export class TillCheckout extends LitElement {
   endpoint = '';
   /** Id of the checkout session the merchant backend created. */
   sessionId = '';
+  /**
+   * The session's client secret, from the merchant's `POST /sessions` reply: every call on the
+   * session carries it (header `Till-Client-Secret`); the session id alone grants nothing.
+   */
+  clientSecret = '';
   /** Shopper locale (BCP 47); defaults to the session's locale. */
   locale = '';
   /** `off` disables the on-device preference model: methods follow the merchant's priors only. */
   personalization: 'on' | 'off' = 'on';
   /** `off` turns automatic coupons off (the control arm of a coupon A/B test); codes can still be typed. */
   autoCoupons: 'on' | 'off' = 'on';
+  /**
+   * Space-separated origins of URL-based wallets (e.g. `https://google.com`) that this page's
+   * Content-Security-Policy lets the browser reach (`connect-src`); read when the session loads.
+   * Other such wallets are not offered, and the browser is never made to contact them.
+   */
+  walletOrigins = '';
 
   /** The shopper asked to see every method instead of the one-click button. */
   private showAll = false;
@@ -88,7 +101,7 @@ export class TillCheckout extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    const target = changed.has('endpoint') || changed.has('sessionId');
+    const target = changed.has('endpoint') || changed.has('sessionId') || changed.has('clientSecret');
     const arm = changed.has('personalization') || changed.has('autoCoupons');
     // An A/B switch set late starts the checkout afresh in its arm — but never under a payment
     // that is underway (it would be orphaned): then it applies from the next session.
@@ -98,7 +111,7 @@ export class TillCheckout extends LitElement {
     if ((target || (arm && !busy)) && this.endpoint && this.sessionId) {
       this.showAll = false;
       this.store = createCheckoutStore({
-        client: createClient({ baseUrl: new URL(this.endpoint, document.baseURI).href }),
+        client: createClient({ baseUrl: new URL(this.endpoint, document.baseURI).href, clientSecret: this.clientSecret }),
         onEvent: (e) => this.emit(e),
         device: matchMedia('(pointer: coarse)').matches ? 'mobile' : 'desktop',
         attempts: sessionAttemptLog(),
@@ -214,7 +227,10 @@ export class TillCheckout extends LitElement {
       const req = m.paymentRequest;
       let ok = false;
       try {
-        ok = !!req && 'PaymentRequest' in window && (await new PaymentRequest([req], { total: { label: '-', amount: { currency: s.session!.currency, value: '0' } } }).canMakePayment());
+        // A PaymentRequest for a URL-based method makes the browser fetch that method's manifest
+        // at once, shopper gesture or not: only for an origin the page says it allows.
+        const origin = req?.supportedMethods.startsWith('https:') ? new URL(req.supportedMethods).origin : '';
+        ok = !!req && (!origin || this.walletOrigins.split(/\s+/).includes(origin)) && 'PaymentRequest' in window && (await new PaymentRequest([req], { total: { label: '-', amount: { currency: s.session!.currency, value: '0' } } }).canMakePayment());
       } catch {
         ok = false;
       }
@@ -413,7 +429,7 @@ export class TillCheckout extends LitElement {
           <h2>${t(lang, 'succeeded')}</h2>
           <p>${t(lang, 'paidAmount', { amount: formatMoney(s.result.amount, lang) })}</p>
           <p data-testid="order-id">${t(lang, 'orderRef', { id: s.result.orderId })}</p>
-          ${s.session.shopperRef && 'PublicKeyCredential' in window && this.passkeyState !== 'unavailable'
+          ${s.session.signedIn && 'PublicKeyCredential' in window && this.passkeyState !== 'unavailable'
             ? this.passkeyState === 'saved'
               ? html`<p role="status">${t(lang, 'passkeySaved')}</p>`
               : html`<button class="secondary" part="passkey-offer" ?disabled=${this.passkeyState === 'saving'} @click=${this.onEnrollPasskey}>${t(lang, 'passkeyOffer')}</button>`
@@ -448,8 +464,10 @@ export class TillCheckout extends LitElement {
         ? html`<div class="stripe" part="stripe-card"><span class="label">${t(lang, 'cardDetails')}</span><slot name="till-stripe-card"></slot></div>`
         : showCard
         ? html`<till-card-form .locale=${lang} .brands=${method?.brands ?? []} ?disabled=${busy}></till-card-form>
-            <label class="consent"><input type="checkbox" .checked=${s.saveMethod} ?disabled=${busy}
-              @change=${(e: Event) => this.store.getState().setSaveMethod((e.target as HTMLInputElement).checked)} /> ${t(lang, 'saveCard')}</label>`
+            ${s.session.signedIn
+              ? html`<label class="consent"><input type="checkbox" .checked=${s.saveMethod} ?disabled=${busy}
+                  @change=${(e: Event) => this.store.getState().setSaveMethod((e.target as HTMLInputElement).checked)} /> ${t(lang, 'saveCard')}</label>`
+              : nothing}`
         : nothing}
       ${method?.installments && method.installments.length > 1 ? this.renderInstallments(method.installments, s.quote.total, s.quote.currency, locked) : nothing}
       ${s.failure ? html`<p role="alert" part="failure" class="failure" data-code=${s.failure.code}>${this.failureText()}</p>` : nothing}

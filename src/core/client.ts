@@ -1,5 +1,6 @@
 import type * as z from 'zod/mini';
 import {
+  CLIENT_SECRET_HEADER,
   PROTOCOL_VERSION,
   VERSION_HEADER,
   PasskeyReply,
@@ -33,6 +34,8 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Per-request timeout in ms. */
   timeoutMs?: number;
+  /** The session's client secret (from `POST /sessions`), sent with every call on the session. */
+  clientSecret?: string;
 }
 
 export type TillClient = ReturnType<typeof createClient>;
@@ -41,8 +44,9 @@ export type TillClient = ReturnType<typeof createClient>;
  * Typed HTTP client for protocol v1. Every reply is validated with the protocol schema; a reply
  * that does not match becomes a TillClientError('bad_response') rather than reaching the UI.
  */
-export function createClient({ baseUrl, fetch: fetchImpl = globalThis.fetch.bind(globalThis), timeoutMs = 20_000 }: ClientOptions) {
+export function createClient({ baseUrl, fetch: fetchImpl = globalThis.fetch.bind(globalThis), timeoutMs = 20_000, clientSecret }: ClientOptions) {
   const base = baseUrl.replace(/\/+$/, '');
+  const auth: Record<string, string> = clientSecret ? { [CLIENT_SECRET_HEADER]: clientSecret } : {};
 
   async function call<S extends z.ZodMiniType>(
     schema: S,
@@ -56,7 +60,7 @@ export function createClient({ baseUrl, fetch: fetchImpl = globalThis.fetch.bind
     try {
       res = await fetchImpl(base + path, {
         method,
-        headers: { [VERSION_HEADER]: PROTOCOL_VERSION, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        headers: { [VERSION_HEADER]: PROTOCOL_VERSION, ...auth, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
         body: body === undefined ? null : JSON.stringify(body),
         signal: ctrl.signal,
         credentials: 'same-origin',

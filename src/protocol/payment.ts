@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { Coupon } from './coupon';
-import { Id, MethodId, Money, ShortText } from './common';
+import { CLIENT_SECRET_PATTERN, Id, MethodId, Money, ShortText } from './common';
 import { Quote, Session } from './session';
 
 /** An absolute http(s) URL; kept to a pattern so the browser bundle needs no URL-parsing schema. */
@@ -106,6 +106,7 @@ export const ErrorCode = z.enum([
   'payload_too_large',
   'unsupported_version',
   'not_found',
+  'forbidden',
   'session_expired',
   'idempotency_conflict',
   'method_not_allowed',
@@ -158,7 +159,12 @@ export const PaymentReply = z.discriminatedUnion('status', [
 export type PaymentReply = z.infer<typeof PaymentReply>;
 
 export const SessionReply = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('ok'), session: Session }),
+  z.object({
+    status: z.literal('ok'),
+    session: Session,
+    /** Only in the reply to `POST /sessions`: the capability every later call must carry. */
+    clientSecret: z.optional(z.string().check(z.regex(CLIENT_SECRET_PATTERN))),
+  }),
   ErrorReply,
 ]);
 export type SessionReply = z.infer<typeof SessionReply>;

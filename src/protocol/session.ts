@@ -113,8 +113,12 @@ export const Session = z.object({
   savedMethods: z.array(SavedMethod).check(z.maxLength(20)),
   coupons: z.array(Coupon).check(z.maxLength(100)),
   firstOrder: z.boolean(),
-  /** Merchant-side reference of a returning shopper (opaque); saved methods belong to it. */
-  shopperRef: z.optional(Id),
+  /**
+   * True when the merchant's own authentication named a shopper for this session: saved methods,
+   * passkeys and step-up belong to that shopper. Set by the server kit, never by the browser;
+   * who the shopper is stays on the server.
+   */
+  signedIn: z.optional(z.boolean()),
   tokenization: Tokenization,
   priors: z.optional(MethodPriors),
   /** Optional display of totals in a second currency; always labelled an estimate. */
@@ -141,8 +145,8 @@ export const CreateSessionRequest = z.object({
   currency: z.optional(Currency),
   country: z.optional(Country),
   locale: z.optional(Locale),
-  /** Merchant-side shopper reference (opaque). */
-  shopperRef: z.optional(Id),
+  // No shopper reference: who the shopper is comes only from the merchant's own authentication
+  // (the server kit's `authenticate` hook). A `shopperRef` sent by an old client is ignored.
 });
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 

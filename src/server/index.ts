@@ -1,4 +1,29 @@
 /** Server kit: mount `createTillServer(...).handle` on any runtime with web-standard Request/Response. */
-export { createTillServer, type TillServer, type TillServerOptions, type MerchantBackend, type AuthorizeInput, type AuthorizeResult, type SessionDraft } from './handler';
-export { memoryStorage, type TillStorage, type StoredPayment, type IdempotencyRecord } from './storage';
+export {
+  createTillServer,
+  type TillServer,
+  type TillServerOptions,
+  type MerchantBackend,
+  type AuthorizeInput,
+  type AuthorizeResult,
+  type SessionDraft,
+  type Shopper,
+  type TillContext,
+} from './handler';
+export {
+  memoryStorage,
+  sqlStorage,
+  migrate,
+  appliedMigrations,
+  TILL_MIGRATIONS,
+  type TillStorage,
+  type SessionRecord,
+  type StoredPayment,
+  type IdempotencyRecord,
+  type Release,
+  type SqlDb,
+  type SqlTillStorage,
+  type Migration,
+} from './storage/index';
+// Durable adapters (PGlite, PostgreSQL) are Node-only: import them from `till-checkout/server/storage`.
 export * from '../protocol/index';

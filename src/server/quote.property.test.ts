@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CartLine, Coupon, Quote } from '../protocol/index';
+import { CLIENT_SECRET_HEADER, PROTOCOL_VERSION, VERSION_HEADER, type CartLine, type Coupon, type Quote } from '../protocol/index';
 import { bestQuote, priceWith, type PricingInput } from '../core/pricing/index';
 import { createTillServer } from './index';
 
@@ -49,9 +49,10 @@ const scenario = fc.record({
   pick: fc.array(fc.nat(), { maxLength: 4 }),
 });
 
-async function call(server: ReturnType<typeof createTillServer>, path: string, body: unknown) {
-  const res = await server.handle(new Request(`http://shop.test/api${path}`, { method: 'POST', headers: { 'Till-Version': '1' }, body: JSON.stringify(body) }));
-  return (await res.json()) as { status: string; quote?: Quote; session?: { id: string; expiresAt: number }; code?: string };
+async function call(server: ReturnType<typeof createTillServer>, path: string, body: unknown, secret?: string) {
+  const headers: Record<string, string> = { [VERSION_HEADER]: PROTOCOL_VERSION, ...(secret ? { [CLIENT_SECRET_HEADER]: secret } : {}) };
+  const res = await server.handle(new Request(`http://shop.test/api${path}`, { method: 'POST', headers, body: JSON.stringify(body) }));
+  return (await res.json()) as { status: string; quote?: Quote; session?: { id: string; expiresAt: number }; clientSecret?: string; code?: string };
 }
 
 describe('server quote = browser total (property)', () => {
@@ -76,16 +77,17 @@ describe('server quote = browser total (property)', () => {
         });
         const created = await call(server, '/sessions', { items: [{ productId: 'p0', quantity: 1 }] });
         const id = created.session!.id;
+        const secret = created.clientSecret!;
         const input: PricingInput = { currency: sc.currency, lines: sc.lines, shipping: sc.shipping, coupons: sc.coupons, firstOrder: false, now: Math.floor(Date.now() / 1000) };
 
         // The optimizer: the server's best quote equals the browser's.
-        const best = await call(server, `/sessions/${id}/quote`, { couponCodes: [], method: sc.method, optimize: true });
+        const best = await call(server, `/sessions/${id}/quote`, { couponCodes: [], method: sc.method, optimize: true }, secret);
         expect(best.quote).toEqual(bestQuote(input, sc.method));
 
         // A shopper-chosen set: what the browser accepts, the server quotes identically…
         const codes = [...new Set(sc.pick.map((n) => sc.coupons[n % Math.max(1, sc.coupons.length)]?.code).filter((c): c is string => !!c))];
         const local = priceWith(input, codes, sc.method);
-        const remote = await call(server, `/sessions/${id}/quote`, { couponCodes: codes, method: sc.method });
+        const remote = await call(server, `/sessions/${id}/quote`, { couponCodes: codes, method: sc.method }, secret);
         expect(remote.quote).toEqual(local);
         expect(local.total).toBe(local.subtotal + local.shipping - local.discount);
         expect(local.total).toBeGreaterThanOrEqual(0);
@@ -98,7 +100,7 @@ describe('server quote = browser total (property)', () => {
           source: { type: 'none' },
           couponCodes: accepted,
           expectedTotal: { amount: local.total, currency: sc.currency },
-        });
+        }, secret);
         expect(paid.status).toBe('succeeded');
         expect(charged).toEqual([local.total]);
       }),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient } from '../core/client';
+import { CLIENT_SECRET_HEADER, PROTOCOL_VERSION } from '../protocol/index';
 import { setLoaders } from '../core/lazy';
 import { jweProvider } from '../core/tokenize/provider';
 import { startDemo } from '../../demo/server';
@@ -16,19 +17,37 @@ beforeAll(async () => {
 });
 afterAll(() => demo.close());
 
+/** Client secrets by session id: what the page hands the widget with the session id. */
+const secrets = new Map<string, string>();
+
 async function sessionId(country = 'US', items = [{ productId: 'mug-enamel', quantity: 1 }]) {
   const res = await fetch(`${demo.url}api/till/v1/sessions`, {
     method: 'POST',
-    headers: { 'Till-Version': '1', 'Content-Type': 'application/json' },
+    headers: { 'Till-Version': PROTOCOL_VERSION, 'Content-Type': 'application/json' },
     body: JSON.stringify({ items, country }),
   });
-  return ((await res.json()) as { session: { id: string } }).session.id;
+  const reply = (await res.json()) as { session: { id: string }; clientSecret: string };
+  secrets.set(reply.session.id, reply.clientSecret);
+  return reply.session.id;
+}
+
+/** The widget's client for one session carries its secret; this adds it to every call by the session in the URL, or the payment's session. */
+function withSecret(inner: typeof fetch): typeof fetch {
+  return async (url, init) => {
+    const path = new URL(String(url)).pathname;
+    let sid = /\/sessions\/([^/]+)/.exec(path)?.[1];
+    const pid = /\/payments\/([^/]+)/.exec(path)?.[1];
+    if (!sid && pid) sid = (await demo.till.getPayment(decodeURIComponent(pid)))?.sessionId;
+    const headers = new Headers(init?.headers);
+    if (sid && secrets.has(sid)) headers.set(CLIENT_SECRET_HEADER, secrets.get(sid)!);
+    return inner(url, { ...init, headers });
+  };
 }
 
 function setup(fetchImpl: typeof fetch = fetch, autoCoupons?: boolean) {
   const events: CheckoutEvent[] = [];
   const store = createCheckoutStore({
-    client: createClient({ baseUrl: `${demo.url}api/till/v1`, fetch: fetchImpl }),
+    client: createClient({ baseUrl: `${demo.url}api/till/v1`, fetch: withSecret(fetchImpl) }),
     onEvent: (e) => void events.push(e),
     sleep: async () => {},
     ...(autoCoupons === undefined ? {} : { autoCoupons }),
@@ -46,7 +65,7 @@ async function sourceFor(store: ReturnType<typeof setup>['store'], number: strin
   return () => jweProvider(tk.publicKey).tokenize(card(number));
 }
 
-const ledger = (id: string) => demo.ledger.filter((e) => e.sessionId === id);
+const ledger = async (id: string) => (await demo.ledger()).filter((e) => e.sessionId === id);
 
 describe('checkout store (no DOM)', () => {
   it('loads, pays once, and reports funnel events without card data', async () => {
@@ -57,8 +76,8 @@ describe('checkout store (no DOM)', () => {
     const src = await sourceFor(store, '4242424242424242');
     await store.getState().pay(src);
     expect(store.getState().phase).toBe('succeeded');
-    expect(ledger(id)).toHaveLength(1);
-    expect(ledger(id)[0]!.amount).toBe(store.getState().quote!.total);
+    expect(await ledger(id)).toHaveLength(1);
+    expect((await ledger(id))[0]!.amount).toBe(store.getState().quote!.total);
     expect(events.map((e) => e.type)).toEqual(['viewed', 'payment-started', 'payment-succeeded']);
     expect(JSON.stringify(events)).not.toContain('4242424242424242');
     expect(JSON.stringify(store.getState())).not.toContain('4242424242424242');
@@ -89,7 +108,7 @@ describe('checkout store (no DOM)', () => {
     await vi.waitFor(() => expect(store.getState().quote!.method).toBe('card'));
     await store.getState().pay(await sourceFor(store, '4242424242424242'));
     expect(store.getState().phase).toBe('succeeded');
-    expect(ledger(id)).toEqual([expect.objectContaining({ amount: store.getState().quote!.total, coupons: ['WELCOME10'] })]);
+    expect(await ledger(id)).toEqual([expect.objectContaining({ amount: store.getState().quote!.total, coupons: ['WELCOME10'] })]);
   });
 
   it('ignores a second pay while the first is in flight', async () => {
@@ -98,7 +117,7 @@ describe('checkout store (no DOM)', () => {
     await store.getState().load(id);
     const src = await sourceFor(store, '4242424242424242');
     await Promise.all([store.getState().pay(src), store.getState().pay(src), store.getState().pay(src)]);
-    expect(ledger(id)).toHaveLength(1);
+    expect(await ledger(id)).toHaveLength(1);
   });
 
   it('after a lost reply, pressing pay again re-sends the same request and is not charged twice', async () => {
@@ -118,7 +137,7 @@ describe('checkout store (no DOM)', () => {
     await store.getState().pay(await sourceFor(store, '4242424242424242'));
     // Automatic retries already recovered with the same idempotency key.
     expect(store.getState().phase).toBe('succeeded');
-    expect(ledger(id)).toHaveLength(1);
+    expect(await ledger(id)).toHaveLength(1);
   });
 
   it('keeps the request when every retry fails, and the next pay finishes it exactly once', async () => {
@@ -134,7 +153,7 @@ describe('checkout store (no DOM)', () => {
     await store.getState().pay(await sourceFor(store, '4242424242424242'));
     expect(store.getState().phase).toBe('ready');
     expect(store.getState().failure).toMatchObject({ code: 'network', retryable: true });
-    expect(ledger(id)).toHaveLength(1); // charged on the first attempt; the replies were lost
+    expect(await ledger(id)).toHaveLength(1); // charged on the first attempt; the replies were lost
     down = false;
     let asked = false;
     await store.getState().pay(async () => {
@@ -143,7 +162,7 @@ describe('checkout store (no DOM)', () => {
     });
     expect(asked).toBe(false);
     expect(store.getState().phase).toBe('succeeded');
-    expect(ledger(id)).toHaveLength(1);
+    expect(await ledger(id)).toHaveLength(1);
   });
 
   it('turns a decline into a typed, retryable failure and allows another attempt', async () => {
@@ -155,7 +174,7 @@ describe('checkout store (no DOM)', () => {
     await store.getState().pay(await sourceFor(store, '4242424242424242'));
     expect(store.getState().phase).toBe('succeeded');
     expect(events.filter((e) => e.type === 'payment-failed')).toHaveLength(1);
-    expect(ledger(id)).toHaveLength(1);
+    expect(await ledger(id)).toHaveLength(1);
   });
 
   it('rejects a reply that does not match the protocol as bad_response, without charging state', async () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient } from '../core/client';
 import { setLoaders } from '../core/lazy';
-import { createTillServer, memoryStorage, type AuthorizeResult, type MerchantBackend, type TillStorage } from '../server/index';
+import { CLIENT_SECRET_HEADER, createTillServer, memoryStorage, PROTOCOL_VERSION, type AuthorizeResult, type MerchantBackend, type TillStorage } from '../server/index';
 import { createCheckoutStore, type AttemptLog } from './checkout-store';
 import { sessionAttemptLog } from './attempt-log';
 
@@ -36,13 +36,14 @@ function setup(authorize: MerchantBackend['authorize'], extra: Partial<MerchantB
           tokenization: { provider: 'jwe', publicKey: { kty: 'RSA', n: 'x'.repeat(342), e: 'AQAB' } },
         };
       },
-      async authorize(input) {
+      async authorize(input, ctx) {
         charges.push(`${input.method}:${input.amount.amount}`);
-        return authorize(input);
+        return authorize(input, ctx);
       },
       ...extra,
     },
   });
+  holdSecrets(server);
   let drop = 0;
   const fetchImpl: typeof fetch = async (url, init) => {
     const res = await server.handle(new Request(String(url), init));
@@ -56,8 +57,36 @@ function setup(authorize: MerchantBackend['authorize'], extra: Partial<MerchantB
   return { server, store, charges, dropNext: (n: number) => (drop = n) };
 }
 
+/**
+ * The page's part: it keeps each session's client secret from the create reply and sends it on
+ * every call of that session (and its payments). Shared by every server in this file, as one
+ * browser tab would be across two instances.
+ */
+const secrets = new Map<string, string>();
+function holdSecrets(server: ReturnType<typeof createTillServer>) {
+  const raw = server.handle.bind(server);
+  server.handle = async (req: Request) => {
+    const url = new URL(req.url);
+    let sid = /\/sessions\/([^/]+)/.exec(url.pathname)?.[1];
+    const pid = /\/payments\/([^/]+)/.exec(url.pathname)?.[1];
+    if (!sid && pid) sid = (await server.getPayment(decodeURIComponent(pid)))?.sessionId;
+    const secret = sid ? secrets.get(sid) : undefined;
+    if (secret && !req.headers.has(CLIENT_SECRET_HEADER)) {
+      const headers = new Headers(req.headers);
+      headers.set(CLIENT_SECRET_HEADER, secret);
+      req = new Request(req, { headers });
+    }
+    const res = await raw(req);
+    if (req.method === 'POST' && url.pathname.endsWith('/sessions')) {
+      const body = (await res.clone().json()) as { session?: { id: string }; clientSecret?: string };
+      if (body.session && body.clientSecret) secrets.set(body.session.id, body.clientSecret);
+    }
+    return res;
+  };
+}
+
 async function session(server: ReturnType<typeof createTillServer>) {
-  const res = await server.handle(new Request('http://shop.test/api/sessions', { method: 'POST', headers: { 'Till-Version': '1' }, body: JSON.stringify({ items: [{ productId: 'p', quantity: 1 }] }) }));
+  const res = await server.handle(new Request('http://shop.test/api/sessions', { method: 'POST', headers: { 'Till-Version': PROTOCOL_VERSION }, body: JSON.stringify({ items: [{ productId: 'p', quantity: 1 }] }) }));
   return ((await res.json()) as { session: { id: string } }).session.id;
 }
 
@@ -117,7 +146,7 @@ describe('payment safety', () => {
     store.getState().selectMethod('pix');
     await store.getState().pay(none);
     const paymentId = store.getState().action!.paymentId;
-    const cancel = server.handle(new Request(`http://shop.test/api/payments/${paymentId}/cancel`, { method: 'POST', headers: { 'Till-Version': '1' }, body: '{}' }));
+    const cancel = server.handle(new Request(`http://shop.test/api/payments/${paymentId}/cancel`, { method: 'POST', headers: { 'Till-Version': PROTOCOL_VERSION }, body: '{}' }));
     const settled = server.settle(paymentId, { status: 'succeeded', orderId: 'ord_1' });
     release();
     const [c, s] = await Promise.all([cancel.then((r) => r.json()), settled]);
@@ -133,7 +162,8 @@ describe('payment safety', () => {
     const flaky: TillStorage = {
       ...storage,
       putPayment: async (p) => {
-        if (failNext) {
+        // The write after the charge (the "outcome unknown" record before it went through).
+        if (failNext && p.reply.status !== 'error') {
           failNext = false;
           throw new Error('database hiccup');
         }
@@ -175,7 +205,7 @@ describe('payment safety', () => {
     expect(store.getState()).toMatchObject({ checking: true });
     throws = false;
     // Another tab, another key: refused while the first payment may have taken the money.
-    const other = await server.handle(new Request(`http://shop.test/api/sessions/${id}/payments`, { method: 'POST', headers: { 'Till-Version': '1' }, body: JSON.stringify({ idempotencyKey: 'idem_other_tab_0123456789', method: 'card', source: { type: 'none' }, couponCodes: [], expectedTotal: { amount: 10000, currency: 'BRL' } }) }));
+    const other = await server.handle(new Request(`http://shop.test/api/sessions/${id}/payments`, { method: 'POST', headers: { 'Till-Version': PROTOCOL_VERSION }, body: JSON.stringify({ idempotencyKey: 'idem_other_tab_0123456789', method: 'card', source: { type: 'none' }, couponCodes: [], expectedTotal: { amount: 10000, currency: 'BRL' } }) }));
     expect(await other.json()).toMatchObject({ status: 'error', code: 'internal' });
     expect(charges).toEqual(['card:10000']);
     // The merchant's reconciliation finds the processor did decline it: settle says so…
@@ -428,7 +458,7 @@ describe('a reload while the outcome is unknown', () => {
     const id = await session(server);
     t += 10 * 86_400; // long past any session lifetime
     const key = 'idem_expired_0123456789';
-    const res = await server.handle(new Request(`http://shop.test/api/sessions/${id}/payments/resolve`, { method: 'POST', headers: { 'Till-Version': '1' }, body: JSON.stringify({ idempotencyKey: key }) }));
+    const res = await server.handle(new Request(`http://shop.test/api/sessions/${id}/payments/resolve`, { method: 'POST', headers: { 'Till-Version': PROTOCOL_VERSION }, body: JSON.stringify({ idempotencyKey: key }) }));
     expect(await res.json()).toMatchObject({ status: 'failed', code: 'cancelled' });
     expect(await server.storage.getIdempotency(`${id}:${key}`)).toMatchObject({ bodyHash: 'void' });
   });
@@ -449,7 +479,7 @@ describe('a reload while the outcome is unknown', () => {
 describe('several server instances sharing one storage', () => {
   const body = (key: string) => ({ idempotencyKey: key, method: 'card', source: { type: 'none' }, couponCodes: [], expectedTotal: { amount: 10000, currency: 'BRL' } });
   const call = (server: ReturnType<typeof createTillServer>, path: string, payload?: unknown) =>
-    server.handle(new Request('http://shop.test/api' + path, { method: 'POST', headers: { 'Till-Version': '1' }, ...(payload ? { body: JSON.stringify(payload) } : {}) })).then((r) => r.json());
+    server.handle(new Request('http://shop.test/api' + path, { method: 'POST', headers: { 'Till-Version': PROTOCOL_VERSION }, ...(payload ? { body: JSON.stringify(payload) } : {}) })).then((r) => r.json());
 
   /** Both instances read the key before either claims it: the window a get-then-put would lose. */
   function readTogether(): TillStorage {
