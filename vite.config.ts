@@ -4,10 +4,11 @@ import { defineConfig, type Plugin, type UserConfig } from 'vite';
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
   version: string;
   dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
 };
 const LOCALES = ['zh-CN', 'zh-TW', 'ja', 'ko', 'pt-BR', 'es', 'fr', 'de'];
 const define = { __TILL_VERSION__: JSON.stringify(pkg.version) };
-const deps = Object.keys(pkg.dependencies);
+const deps = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)];
 
 /**
  * Collapses the whitespace of Lit `css\`…\`` templates in our components (minifiers leave
@@ -71,12 +72,12 @@ export default defineConfig(({ mode }): UserConfig => {
     build: {
       target: 'es2022',
       lib: {
-        entry: { index: 'src/index.ts', core: 'src/core/index.ts', server: 'src/server/index.ts' },
+        entry: { index: 'src/index.ts', core: 'src/core/index.ts', server: 'src/server/index.ts', 'server-storage': 'src/server/storage/node.ts' },
         formats: ['es'],
       },
       minify: false,
       rollupOptions: {
-        external: (id) => deps.some((d) => id === d || id.startsWith(d + '/')),
+        external: (id) => id.startsWith('node:') || deps.some((d) => id === d || id.startsWith(d + '/')),
       },
     },
   };
