@@ -9,14 +9,25 @@ const CARTS = {
 const $ = (id) => document.getElementById(id);
 const checkout = $('checkout');
 
-/** One shopper per browser profile, so saved cards and learned preferences survive a reload. */
-function shopperRef() {
-  let ref = localStorage.getItem('till-demo-shopper');
-  if (!ref) {
-    ref = 'shopper_' + crypto.randomUUID().replaceAll('-', '').slice(0, 16);
-    localStorage.setItem('till-demo-shopper', ref);
+/**
+ * The checkout this tab is in: session id and its client secret. A real shop keeps them in its
+ * server-side session; the demo keeps them in sessionStorage (this tab) and localStorage (a bank
+ * return into a new tab).
+ */
+function savedCheckout(store) {
+  try {
+    const v = JSON.parse(store.getItem('till-demo-session') ?? 'null');
+    return v && typeof v.id === 'string' && typeof v.secret === 'string' ? v : null;
+  } catch {
+    return null;
   }
-  return ref;
+}
+
+function showCheckout({ id, secret }) {
+  checkout.setAttribute('client-secret', secret);
+  checkout.setAttribute('session-id', id);
+  document.body.dataset.sessionId = id;
+  void showNetwork();
 }
 
 async function startCheckout(fresh = false) {
@@ -27,13 +38,11 @@ async function startCheckout(fresh = false) {
   // A bank return into a new tab has no sessionStorage: the shop's own memory of the shopper's
   // checkout (a cookie in a real shop, localStorage here) names the session.
   const returned = params.get('till_payment');
-  const resumeSession = sessionStorage.getItem('till-demo-session') ?? (returned && localStorage.getItem('till-demo-session'));
+  const resume = savedCheckout(sessionStorage) ?? (returned ? savedCheckout(localStorage) : null);
   const pending = sessionStorage.getItem('till:pending') ?? '';
-  const unanswered = resumeSession && sessionStorage.getItem('till:attempt:' + resumeSession);
-  if (!fresh && resumeSession && (returned || pending.includes(resumeSession) || unanswered)) {
-    checkout.setAttribute('session-id', resumeSession);
-    document.body.dataset.sessionId = resumeSession;
-    void showNetwork();
+  const unanswered = resume && sessionStorage.getItem('till:attempt:' + resume.id);
+  if (!fresh && resume && (returned || pending.includes(resume.id) || unanswered)) {
+    showCheckout(resume);
     return;
   }
   const country = $('country').value;
@@ -41,19 +50,19 @@ async function startCheckout(fresh = false) {
   const provider = $('provider').value === 'stripe' ? '?provider=stripe' : '';
   const res = await fetch('/api/till/v1/sessions' + provider, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'Till-Version': '1' },
-    body: JSON.stringify({ items, country, shopperRef: shopperRef(), ...(params.get('locale') ? { locale: params.get('locale') } : {}) }),
+    headers: { 'Content-Type': 'application/json', 'Till-Version': '2' },
+    // Who the shopper is comes from the sign-in cookie on the server, never from this body.
+    body: JSON.stringify({ items, country, ...(params.get('locale') ? { locale: params.get('locale') } : {}) }),
   });
   const reply = await res.json();
   if (reply.status !== 'ok') {
     log(`session error: ${reply.code}`);
     return;
   }
-  checkout.setAttribute('session-id', reply.session.id);
-  document.body.dataset.sessionId = reply.session.id;
-  void showNetwork();
-  sessionStorage.setItem('till-demo-session', reply.session.id);
-  localStorage.setItem('till-demo-session', reply.session.id);
+  const current = { id: reply.session.id, secret: reply.clientSecret };
+  showCheckout(current);
+  sessionStorage.setItem('till-demo-session', JSON.stringify(current));
+  localStorage.setItem('till-demo-session', JSON.stringify(current));
 }
 
 function log(text) {
@@ -126,8 +135,36 @@ $('auto-coupons').addEventListener('change', (e) => {
   checkout.setAttribute('auto-coupons', e.target.checked ? 'on' : 'off');
 });
 $('new-shopper').addEventListener('click', () => {
-  localStorage.removeItem('till-demo-shopper');
-  void checkout.forgetPreferences().then(startCheckout);
+  void fetch('/demo/sign-out', { method: 'POST' })
+    .then(showAccount)
+    .then(() => checkout.forgetPreferences())
+    .then(() => startCheckout(true));
+});
+
+// Sign-in: the demo shop's own accounts (HttpOnly, SameSite=Lax cookie). A new session is started
+// after every change, because a checkout belongs to the shopper it was created for.
+async function showAccount() {
+  const me = await (await fetch('/demo/me')).json();
+  $('account-status').textContent = me.signedIn ? `Signed in as ${me.username}` : 'Guest checkout';
+  $('sign-out').hidden = !me.signedIn;
+  document.body.dataset.signedIn = me.signedIn ? 'yes' : 'no';
+  return me;
+}
+$('sign-in').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const body = JSON.stringify({ username: $('username').value, password: $('password').value });
+  void fetch('/demo/sign-in', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body }).then(async (r) => {
+    const reply = await r.json();
+    if (!r.ok) $('account-status').textContent = reply.message ?? 'Sign-in failed';
+    else {
+      $('password').value = '';
+      await showAccount();
+      await startCheckout(true);
+    }
+  });
+});
+$('sign-out').addEventListener('click', () => {
+  void fetch('/demo/sign-out', { method: 'POST' }).then(showAccount).then(() => startCheckout(true));
 });
 
 const params = new URLSearchParams(location.search);
@@ -142,5 +179,6 @@ if (params.get('auto-coupons') === 'off') {
   $('auto-coupons').checked = false;
   checkout.setAttribute('auto-coupons', 'off');
 }
+void showAccount();
 void startCheckout();
 void refreshLedger();

@@ -22,6 +22,9 @@ const TEST_CARDS: Record<string, 'approved' | 'challenge' | FailureCode> = {
   '4000002500003155': 'challenge',
 };
 
+/** The simulated processor's outcome for a card number: what its vault token remembers instead of the number. */
+export const TEST_OUTCOME = (number: string): string => TEST_CARDS[number.replace(/\D/g, '')] ?? 'approved';
+
 /** Decrypts and validates the card JWE; a typed failure code when it cannot be read. */
 export async function decryptCard(jwe: string, privateKey: CryptoKey): Promise<CardPlaintext | FailureCode> {
   try {

@@ -1,12 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encryptCard } from '../src/lazy/jwe';
-import { MAX_BODY_BYTES, PaymentReply, SessionReply, type Session } from '../src/protocol/index';
+import { CLIENT_SECRET_HEADER, MAX_BODY_BYTES, PaymentReply, PROTOCOL_VERSION, SessionReply, type Session } from '../src/protocol/index';
 import { startDemo } from './server';
 
 /** The server kit, exercised over real HTTP on 127.0.0.1 through the demo merchant backend. */
 let demo: Awaited<ReturnType<typeof startDemo>>;
 let api: string;
-const V = { 'Till-Version': '1', 'Content-Type': 'application/json' };
+const V = { 'Till-Version': PROTOCOL_VERSION, 'Content-Type': 'application/json' };
+/** Client secrets of the sessions this file created, by session id. */
+const secrets = new Map<string, string>();
+
+/** The client secret a call on `path` carries: its session's, or its payment's session's. */
+async function secretFor(path: string): Promise<Record<string, string>> {
+  let sessionId = /^\/sessions\/([^/]+)/.exec(path)?.[1];
+  const paymentId = /^\/payments\/([^/]+)/.exec(path)?.[1];
+  if (paymentId) sessionId = (await demo.till.getPayment(decodeURIComponent(paymentId)))?.sessionId;
+  const secret = sessionId && secrets.get(sessionId);
+  return secret ? { [CLIENT_SECRET_HEADER]: secret } : {};
+}
+
+const get = async (path: string, headers: Record<string, string> = V) => fetch(api + path, { headers: { ...headers, ...(await secretFor(path)) } });
 
 beforeAll(async () => {
   demo = await startDemo({ port: 0 });
@@ -18,7 +31,14 @@ async function newSession(country = 'US'): Promise<Session> {
   const res = await fetch(`${api}/sessions`, { method: 'POST', headers: V, body: JSON.stringify({ items: [{ productId: 'tee-classic', quantity: 2 }], country }) });
   const reply = SessionReply.parse(await res.json());
   if (reply.status !== 'ok') throw new Error(reply.message);
+  secrets.set(reply.session.id, reply.clientSecret!);
   return reply.session;
+}
+
+/** Signs a new demo shopper in; returns the Cookie header the browser would send. */
+async function signIn(username = `qa_${crypto.randomUUID().slice(0, 8)}`): Promise<string> {
+  const res = await fetch(`${demo.url}demo/sign-in`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password: 'correct horse battery' }) });
+  return res.headers.get('set-cookie')!.split(';')[0]!;
 }
 
 async function payBody(session: Session, number: string, extra: Record<string, unknown> = {}) {
@@ -34,9 +54,9 @@ async function payBody(session: Session, number: string, extra: Record<string, u
   };
 }
 
-const post = (path: string, body: unknown, headers: Record<string, string> = V) =>
-  fetch(api + path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
-const ledgerFor = (id: string) => demo.ledger.filter((e) => e.sessionId === id);
+const post = async (path: string, body: unknown, headers: Record<string, string> = V) =>
+  fetch(api + path, { method: 'POST', headers: { ...headers, ...(await secretFor(path)) }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const ledgerFor = async (id: string) => (await demo.ledger()).filter((e) => e.sessionId === id);
 
 describe('server kit over HTTP', () => {
   it('charges once and stores the ledger entry at the server-computed total', async () => {
@@ -44,7 +64,7 @@ describe('server kit over HTTP', () => {
     const res = await post(`/sessions/${s.id}/payments`, await payBody(s, '4242424242424242'));
     const reply = PaymentReply.parse(await res.json());
     expect(reply.status).toBe('succeeded');
-    expect(ledgerFor(s.id)).toEqual([expect.objectContaining({ amount: s.quote.total, currency: 'USD', card: { brand: 'visa', last4: '4242' } })]);
+    expect(await ledgerFor(s.id)).toEqual([expect.objectContaining({ amount: s.quote.total, currency: 'USD', card: { brand: 'visa', last4: '4242' } })]);
   });
 
   it('replays the same idempotency key + body and refuses the key with another body', async () => {
@@ -55,11 +75,11 @@ describe('server kit over HTTP', () => {
     expect(await b.json()).toEqual(ra);
     const c = await post(`/sessions/${s.id}/payments`, body);
     expect(await c.json()).toEqual(ra);
-    expect(ledgerFor(s.id)).toHaveLength(1);
+    expect(await ledgerFor(s.id)).toHaveLength(1);
     const conflict = await post(`/sessions/${s.id}/payments`, { ...body, couponCodes: [] });
     expect(conflict.status).toBe(409);
     expect(await conflict.json()).toMatchObject({ status: 'error', code: 'idempotency_conflict' });
-    expect(ledgerFor(s.id)).toHaveLength(1);
+    expect(await ledgerFor(s.id)).toHaveLength(1);
   });
 
   it('resolves an attempt the browser lost track of: a known key replays, an unknown key is voided first', async () => {
@@ -70,7 +90,7 @@ describe('server kit over HTTP', () => {
     const known = await post(`/sessions/${s.id}/payments/resolve`, { idempotencyKey: sent.idempotencyKey });
     expect(known.status).toBe(200);
     expect(await known.json()).toEqual(paid);
-    expect(ledgerFor(s.id)).toHaveLength(1);
+    expect(await ledgerFor(s.id)).toHaveLength(1);
 
     // A request that has not arrived yet (still in a proxy's queue): the lookup voids its key …
     const late = await payBody(s, '4242424242424242');
@@ -81,22 +101,22 @@ describe('server kit over HTTP', () => {
     const arrived = await post(`/sessions/${s.id}/payments`, late);
     expect(await arrived.json()).toMatchObject({ status: 'error', code: 'idempotency_conflict' });
     expect(await (await post(`/sessions/${s.id}/payments/resolve`, { idempotencyKey: late.idempotencyKey })).json()).toMatchObject({ code: 'cancelled' });
-    expect(ledgerFor(s.id)).toHaveLength(1);
+    expect(await ledgerFor(s.id)).toHaveLength(1);
 
     // A lookup racing the request itself: whichever the server takes first decides, and the two
     // answers agree — either both tell of the one charge, or the key is void and nothing charged.
     for (let i = 0; i < 6; i++) {
       const racing = await payBody(s, '4242424242424242');
-      const before = ledgerFor(s.id).length;
+      const before = (await ledgerFor(s.id)).length;
       const [r1, r2] = await Promise.all([post(`/sessions/${s.id}/payments`, racing), post(`/sessions/${s.id}/payments/resolve`, { idempotencyKey: racing.idempotencyKey })]);
       const [payReply, lookup] = [await r1.json(), await r2.json()];
       if (lookup.code === 'cancelled') {
         expect(payReply).toMatchObject({ status: 'error', code: 'idempotency_conflict' });
-        expect(ledgerFor(s.id)).toHaveLength(before);
+        expect(await ledgerFor(s.id)).toHaveLength(before);
       } else {
         expect(lookup).toEqual(payReply);
         expect(payReply.status).toBe('succeeded');
-        expect(ledgerFor(s.id)).toHaveLength(before + 1);
+        expect(await ledgerFor(s.id)).toHaveLength(before + 1);
       }
     }
 
@@ -108,7 +128,7 @@ describe('server kit over HTTP', () => {
     const bad = await post(`/sessions/${s.id}/payments/resolve`, { idempotencyKey: 'short' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ status: 'error', code: 'invalid_request' });
-    expect((await fetch(`${api}/sessions/${s.id}/payments/resolve`, { headers: V })).status).toBe(405);
+    expect((await get(`/sessions/${s.id}/payments/resolve`)).status).toBe(405);
   });
 
   it('answers a lookup with the payment as it is now, not as it was first answered', async () => {
@@ -121,7 +141,7 @@ describe('server kit over HTTP', () => {
     await fetch(`${demo.url}demo/payments/${first.paymentId}/complete`, { method: 'POST' });
     const now = PaymentReply.parse(await (await post(`/sessions/${s.id}/payments/resolve`, { idempotencyKey: body.idempotencyKey })).json());
     expect(now).toMatchObject({ status: 'succeeded', paymentId: first.paymentId });
-    expect(ledgerFor(s.id)).toHaveLength(1);
+    expect(await ledgerFor(s.id)).toHaveLength(1);
   });
 
   it('QA network faults are per session, validated, and one-shot', async () => {
@@ -137,9 +157,9 @@ describe('server kit over HTTP', () => {
     const body = await payBody(s, '4242424242424242');
     // The answer starts, then the connection breaks (a browser cannot silently re-send it).
     await expect(post(`/sessions/${s.id}/payments`, body).then((r) => r.json())).rejects.toThrow();
-    expect(ledgerFor(s.id)).toHaveLength(0);
+    expect(await ledgerFor(s.id)).toHaveLength(0);
     expect((await post(`/sessions/${s.id}/payments`, body)).status).toBe(200);
-    expect(ledgerFor(s.id)).toHaveLength(1);
+    expect(await ledgerFor(s.id)).toHaveLength(1);
     expect(await (await fetch(`${demo.url}demo/network/${s.id}`)).json()).toEqual({ mode: 'normal' });
   });
 
@@ -151,13 +171,13 @@ describe('server kit over HTTP', () => {
     await fetch(`${demo.url}demo/network`, { method: 'POST', body: JSON.stringify({ mode: 'slow', sessionId: slow.id }) });
     try {
       const order: string[] = [];
-      const status = (id: string, label: string) => fetch(`${api}/payments/${id}`, { headers: V }).then(async (r) => (order.push(label), PaymentReply.parse(await r.json())));
+      const status = (id: string, label: string) => get(`/payments/${id}`).then(async (r) => (order.push(label), PaymentReply.parse(await r.json())));
       // Ordering, not a stopwatch: the slow session's status is asked first and still answers last.
       const [ra, rb] = await Promise.all([status(a.paymentId, 'slow'), status(b.paymentId, 'normal')]);
       expect(order).toEqual(['normal', 'slow']);
       expect([ra.status, rb.status]).toEqual(['succeeded', 'succeeded']);
       // A malformed or unknown payment id is answered by the kit as usual, without delay or crash.
-      expect((await fetch(`${api}/payments/__proto__`, { headers: V })).status).toBe(404);
+      expect((await get(`/payments/__proto__`)).status).toBe(404);
     } finally {
       await fetch(`${demo.url}demo/network`, { method: 'POST', body: JSON.stringify({ mode: 'normal', sessionId: slow.id }) });
     }
@@ -171,7 +191,7 @@ describe('server kit over HTTP', () => {
     expect(reply).toMatchObject({ status: 'failed', code: 'price_changed', quote: { total: s.quote.total } });
     const wrongCurrency = await post(`/sessions/${s.id}/payments`, { ...body, idempotencyKey: body.idempotencyKey + 'x', expectedTotal: { amount: s.quote.total, currency: 'EUR' } });
     expect(await wrongCurrency.json()).toMatchObject({ code: 'price_changed' });
-    expect(ledgerFor(s.id)).toHaveLength(0);
+    expect(await ledgerFor(s.id)).toHaveLength(0);
   });
 
   it('maps the public test cards to typed outcomes', async () => {
@@ -188,7 +208,7 @@ describe('server kit over HTTP', () => {
       if (code) expect(reply).toMatchObject({ code });
       if (reply.status === 'requires_action') expect(reply.action.type).toBe('challenge');
     }
-    expect(ledgerFor(s.id)).toHaveLength(0);
+    expect(await ledgerFor(s.id)).toHaveLength(0);
   });
 
   it('rejects bad input with typed errors', async () => {
@@ -205,13 +225,13 @@ describe('server kit over HTTP', () => {
     const huge = await post(`/sessions/${s.id}/payments`, JSON.stringify({ pad: 'x'.repeat(MAX_BODY_BYTES + 10) }));
     expect(huge.status).toBe(413);
     expect(await huge.json()).toMatchObject({ code: 'payload_too_large' });
-    const missing = await fetch(`${api}/sessions/cs_nope`, { headers: V });
+    const missing = await get(`/sessions/cs_nope`);
     expect(missing.status).toBe(404);
     const plaintextCard = await post(`/sessions/${s.id}/payments`, { ...(await payBody(s, '4242424242424242')), source: { type: 'card', number: '4242424242424242' } });
     const plainReply = await plaintextCard.text();
     expect(plaintextCard.status).toBe(400);
     expect(plainReply).not.toContain('4242424242424242');
-    expect(ledgerFor(s.id)).toHaveLength(0);
+    expect(await ledgerFor(s.id)).toHaveLength(0);
   });
 
   it('re-prices quotes on the server for each method and coupon set', async () => {
@@ -231,7 +251,7 @@ describe('server kit over HTTP', () => {
     const again = await post(`/sessions/${s.id}/payments`, { ...body, clientNote: 'retry' });
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual(first);
-    expect(ledgerFor(s.id)).toHaveLength(1);
+    expect(await ledgerFor(s.id)).toHaveLength(1);
   });
 
   it('does not let a paid-late QR code charge after it expired', async () => {
@@ -250,27 +270,33 @@ describe('server kit over HTTP', () => {
     await demo.till.requireAction(reply.paymentId, { ...reply.action, expiresAt: Math.floor(Date.now() / 1000) - 1 });
     const settled = await demo.till.settle(reply.paymentId, { status: 'succeeded', orderId: 'ord_late' });
     expect(settled).toMatchObject({ status: 'failed', code: 'expired' });
-    expect(ledgerFor(s.id)).toHaveLength(0);
+    expect(await ledgerFor(s.id)).toHaveLength(0);
   });
 
   it('refuses a saved card presented under another method', async () => {
-    const ref = `shopper_${crypto.randomUUID().slice(0, 8)}`;
-    await fetch(`${demo.url}demo/vault`, { method: 'POST', body: JSON.stringify({ shopperRef: ref, card: { number: '4242424242424242', expMonth: 12, expYear: 2034, cvc: '123' } }) });
-    const res = await post('/sessions', { items: [{ productId: 'tee-classic', quantity: 1 }], country: 'BR', shopperRef: ref });
+    const cookie = await signIn();
+    await fetch(`${demo.url}demo/vault`, { method: 'POST', headers: { cookie }, body: JSON.stringify({ card: { number: '4242424242424242', expMonth: 12, expYear: 2034, cvc: '123' } }) });
+    const res = await post('/sessions', { items: [{ productId: 'tee-classic', quantity: 1 }], country: 'BR' }, { ...V, cookie });
     const reply = SessionReply.parse(await res.json());
     if (reply.status !== 'ok') throw new Error('no session');
     const s = reply.session;
+    secrets.set(s.id, reply.clientSecret!);
     const saved = s.savedMethods[0]!;
     const pix = s.methodQuotes.find((q) => q.method === 'pix')!;
-    const pay = await post(`/sessions/${s.id}/payments`, {
-      idempotencyKey: `idem_${crypto.randomUUID().replace(/-/g, '')}`,
-      method: 'pix',
-      source: { type: 'saved', savedMethodId: saved.id },
-      couponCodes: pix.applied.map((a) => a.code),
-      expectedTotal: { amount: pix.total, currency: 'BRL' },
-    });
-    expect(await pay.json()).toMatchObject({ status: 'failed', code: 'method_unavailable' });
-    expect(ledgerFor(s.id)).toHaveLength(0);
+    const pay = await post(
+      `/sessions/${s.id}/payments`,
+      {
+        idempotencyKey: `idem_${crypto.randomUUID().replace(/-/g, '')}`,
+        method: 'pix',
+        source: { type: 'saved', savedMethodId: saved.id },
+        couponCodes: pix.applied.map((a) => a.code),
+        expectedTotal: { amount: pix.total, currency: 'BRL' },
+      },
+      { ...V, cookie },
+    );
+    expect(pay.status).toBe(404);
+    expect(await pay.json()).toMatchObject({ status: 'error', code: 'not_found' });
+    expect(await ledgerFor(s.id)).toHaveLength(0);
   });
 
   it('rate-limits typed-code lookups per session, so hidden codes cannot be enumerated', async () => {

@@ -1,61 +1,92 @@
 /**
  * The demo merchant backend and storefront in one process: the Till server kit mounted at
- * /api/till/v1, a simulated card processor, an order ledger QA and tests can read, and the
- * demo page served with a strict Content-Security-Policy.
+ * /api/till/v1, a simulated card processor, an order ledger QA and tests can read, a real
+ * sign-in (HttpOnly cookie) that decides who the shopper is, and the demo page served with a
+ * strict Content-Security-Policy. State lives in a database: embedded PostgreSQL (PGlite) in a
+ * data folder by default, or PostgreSQL itself with DATABASE_URL.
  *
- *   npx tsx demo/server.ts [--port 4321] [--host 127.0.0.1]
+ *   npx tsx demo/server.ts [--port 4321] [--host 127.0.0.1] [--data .demo-data | --memory]
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
+import { extname, join, normalize, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { exportJWK, generateKeyPair } from 'jose';
-import { createTillServer, type AuthorizeResult, type SessionDraft, type StoredPayment } from '../src/server/index';
+import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { createTillServer, type AuthorizeResult, type SessionDraft, type Shopper, type StoredPayment, type TillContext } from '../src/server/index';
+import { migrate, pgliteStorage, postgresStorage, type SqlDb, type TillStorage } from '../src/server/storage/node';
 import { COUNTRY_DEFAULTS, DISPLAY_RATES, demoCoupons, hiddenCoupon, METHODS, PRIORS, PRODUCTS, SHIPPING } from './catalog';
-import { authorizeCard, decryptCard } from './processor';
+import { authorizeCard, decryptCard, TEST_OUTCOME } from './processor';
 import { createPasskeys } from './passkeys';
+import { DEMO_MIGRATIONS, demoStore, type LedgerEntry } from './store';
 import type { FailureCode } from '../src/protocol/index';
-import { CardPlaintext, type CardBrand, type SavedMethod } from '../src/protocol/index';
+import { CardPlaintext, type CardBrand } from '../src/protocol/index';
 
-export interface LedgerEntry {
-  orderId: string;
-  paymentId: string;
-  sessionId: string;
-  method: string;
-  amount: number;
-  currency: string;
-  coupons: string[];
-  card?: { brand: string; last4: string };
-  shopperRef?: string;
-  installments?: number;
-  at: string;
-}
+export type { LedgerEntry } from './store';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const API = '/api/till/v1';
+const LOGIN_COOKIE = 'till_demo_login';
+const LOGIN_SECONDS = 30 * 86_400;
+const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
-export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
-  const { publicKey, privateKey } = await generateKeyPair('RSA-OAEP-256', { modulusLength: 2048, extractable: true });
-  const jwk = await exportJWK(publicKey);
-  const publicJwk = { kty: 'RSA' as const, n: jwk.n ?? '', e: jwk.e ?? '', kid: 'demo-key-1', alg: 'RSA-OAEP-256' as const, use: 'enc' as const };
+export interface DemoOptions {
+  port?: number;
+  host?: string;
+  /** Folder of the embedded database; omitted (or `memory`) for an in-memory one. */
+  dataDir?: string;
+  /** PostgreSQL instead of the embedded database (several demo instances may share it). */
+  databaseUrl?: string;
+}
 
-  const ledger: LedgerEntry[] = [];
+async function openStorage({ dataDir, databaseUrl }: DemoOptions): Promise<TillStorage & { db: SqlDb }> {
+  if (databaseUrl) return postgresStorage({ connectionString: databaseUrl });
+  return pgliteStorage(dataDir && dataDir !== 'memory' ? { dataDir } : {});
+}
+
+/** QA knob for crash tests: `TILL_DEMO_CHARGE_DELAY=before:5000` waits before booking a charge, `after:5000` after. */
+function chargeDelay(): { when: 'before' | 'after'; ms: number } | undefined {
+  const m = /^(before|after):(\d+)$/.exec(process.env.TILL_DEMO_CHARGE_DELAY ?? '');
+  return m ? { when: m[1] as 'before' | 'after', ms: Number(m[2]) } : undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sha256hex = async (s: string) => Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s))).toString('hex');
+
+function cookieOf(header: string | null, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: DemoOptions = {}) {
+  const storage = await openStorage(where);
+  await migrate(storage.db, 'demo', DEMO_MIGRATIONS);
+  const store = demoStore(storage.db);
+
+  // One RSA key pair for card JWEs, kept in the database so every instance (and a restart) decrypts.
+  const privateJwk = (await store.keyPair(async () => {
+    const { privateKey } = await generateKeyPair('RSA-OAEP-256', { modulusLength: 2048, extractable: true });
+    return { ...(await exportJWK(privateKey)), kid: 'demo-key-1', alg: 'RSA-OAEP-256' };
+  })) as JWK;
+  const privateKey = (await importJWK(privateJwk, 'RSA-OAEP-256')) as CryptoKey;
+  const publicJwk = { kty: 'RSA' as const, n: String(privateJwk.n), e: String(privateJwk.e), kid: 'demo-key-1', alg: 'RSA-OAEP-256' as const, use: 'enc' as const };
+
   /** Raw bodies of every protocol request, so tests can prove no card number arrives in clear. */
   const requests: { method: string; path: string; body: string }[] = [];
-  /** What the ledger needs once a pending payment (challenge, QR, voucher, bank) completes. */
-  const pending = new Map<string, { card?: { brand: string; last4: string }; installments?: number }>();
-  const passkeys = createPasskeys();
-  /** The simulated processor's vault: saved cards per shopper. Only ids and display data leave it. */
-  /** Card data kept by the simulated processor: never the CVC (not stored after authorisation). */
-  type VaultCard = Pick<CardPlaintext, 'number' | 'expMonth' | 'expYear'>;
-  const vault = new Map<string, { method: SavedMethod; card: VaultCard }[]>();
-  let orderSeq = 1000;
+  const passkeys = createPasskeys(store.passkeys);
+  const delay = chargeDelay();
 
-  function record(e: Omit<LedgerEntry, 'orderId' | 'at' | 'amount' | 'currency'> & { amount: { amount: number; currency: string } }): string {
-    const orderId = `ord_${++orderSeq}`;
-    ledger.push({ ...e, orderId, amount: e.amount.amount, currency: e.amount.currency, at: new Date().toISOString() });
+  /** Books an order: the simulated processor's capture. */
+  async function record(e: Omit<LedgerEntry, 'orderId' | 'at'>): Promise<string> {
+    if (delay?.when === 'before') await sleep(delay.ms);
+    const orderId = await store.book(e);
+    if (delay?.when === 'after') await sleep(delay.ms);
     return orderId;
   }
 
@@ -75,10 +106,31 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
   /** Demo-only knob (`?provider=stripe` on session creation), kept out of the protocol. */
   const demoRequest = new AsyncLocalStorage<{ provider: string | null }>();
 
+  /** The merchant's own authentication: the sign-in cookie, looked up in the database. */
+  async function authenticate(request: Request): Promise<Shopper | null> {
+    const token = cookieOf(request.headers.get('cookie'), LOGIN_COOKIE);
+    if (!token || token.length > 100) return null;
+    const login = await store.login(await sha256hex(token), Math.floor(Date.now() / 1000));
+    return login ? { shopperId: login.shopperId } : null;
+  }
+
+  const ledgerBase = (p: { paymentId: string; sessionId: string; method: string; amount: { amount: number; currency: string }; couponCodes: string[] }, ctx: TillContext, installments?: number) => ({
+    paymentId: p.paymentId,
+    sessionId: p.sessionId,
+    method: p.method,
+    amount: p.amount.amount,
+    currency: p.amount.currency,
+    coupons: p.couponCodes,
+    ...(ctx.shopper ? { shopperId: ctx.shopper.shopperId } : {}),
+    ...(installments ? { installments } : {}),
+  });
+
   const till = createTillServer({
     basePath: API,
+    storage,
+    authenticate,
     backend: {
-      async createSession(req): Promise<SessionDraft | { error: 'invalid_request'; message: string }> {
+      async createSession(req, ctx): Promise<SessionDraft | { error: 'invalid_request'; message: string }> {
         const country = req.country ?? 'US';
         const defaults = COUNTRY_DEFAULTS[country];
         const methods = METHODS[country];
@@ -86,11 +138,12 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
         const currency = req.currency ?? defaults.currency;
         const lines = [];
         for (const [i, item] of req.items.entries()) {
-          const product = PRODUCTS[item.productId];
-          const unitPrice = product?.prices[currency];
+          const product = Object.hasOwn(PRODUCTS, item.productId) ? PRODUCTS[item.productId] : undefined;
+          const unitPrice = product && Object.hasOwn(product.prices, currency) ? product.prices[currency] : undefined;
           if (!product || unitPrice === undefined) return { error: 'invalid_request', message: `Unknown product or currency: ${item.productId} in ${currency}.` };
           lines.push({ id: `line_${i + 1}`, productId: item.productId, name: product.name, quantity: item.quantity, unitPrice, category: product.category });
         }
+        const shopperId = ctx.shopper?.shopperId;
         return {
           merchantId: 'demo-shop',
           currency,
@@ -99,10 +152,10 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
           lines,
           shipping: SHIPPING[currency] ?? 0,
           methods,
-          savedMethods: (req.shopperRef ? (vault.get(req.shopperRef) ?? []) : []).map((v) => v.method),
+          // Saved methods of the signed-in shopper only: the kit gives a guest none anyway.
+          savedMethods: shopperId ? (await store.vault(shopperId)).map((v) => v.method) : [],
           coupons: demoCoupons(currency),
-          firstOrder: !(req.shopperRef && ledger.some((e) => e.shopperRef === req.shopperRef)),
-          ...(req.shopperRef ? { shopperRef: req.shopperRef } : {}),
+          firstOrder: !(shopperId && (await store.hasOrders(shopperId))),
           tokenization:
             demoRequest.getStore()?.provider === 'stripe'
               ? { provider: 'stripe', publishableKey: 'pk_test_TillDemoStandIn' }
@@ -114,13 +167,14 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
       async resolveCoupon(code) {
         return hiddenCoupon(code, Math.floor(Date.now() / 1000));
       },
-      async authorize(input): Promise<AuthorizeResult> {
-        const { source, paymentId, session, method, amount, couponCodes } = input;
-        const base = { paymentId, sessionId: session.id, method, amount, coupons: couponCodes, ...(session.shopperRef ? { shopperRef: session.shopperRef } : {}), ...(input.installments ? { installments: input.installments } : {}) };
+      async authorize(input, ctx): Promise<AuthorizeResult> {
+        const { source, paymentId, session, method, amount } = input;
+        const base = ledgerBase({ ...input, sessionId: session.id }, ctx, input.installments);
         const flow = session.methods.find((m) => m.id === method)?.flow;
         const nowS = Math.floor(Date.now() / 1000);
+        const shopperId = ctx.shopper?.shopperId;
         if (source.type === 'none') {
-          pending.set(paymentId, { ...(input.installments ? { installments: input.installments } : {}) });
+          await store.setPending(paymentId, { ...(input.installments ? { installments: input.installments } : {}) });
           if (flow === 'qr') {
             const payload = `000201TILLDEMO|${method}|${paymentId}|${amount.amount}|${amount.currency}`;
             return { status: 'requires_action', action: { type: 'qr', payload, expiresAt: nowS + 180 } };
@@ -137,62 +191,70 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
           }
           return { status: 'failed', code: 'method_unavailable' };
         }
-        let card: VaultCard | undefined;
+        let result: { status: 'approved' | 'challenge'; brand: string; last4: string } | { status: 'declined'; code: FailureCode };
+        let card: Pick<CardPlaintext, 'number' | 'expMonth' | 'expYear'> | undefined;
         if (source.type === 'card_jwe') {
           const decrypted = await decryptCard(source.jwe, privateKey);
           if (typeof decrypted === 'string') return { status: 'failed', code: decrypted };
           card = decrypted;
+          result = authorizeCard(card, new Date());
         } else if (source.type === 'saved') {
-          card = session.shopperRef ? vault.get(session.shopperRef)?.find((v) => v.method.id === source.savedMethodId)?.card : undefined;
-          if (!card) return { status: 'failed', code: 'method_unavailable' };
+          // The kit has checked the session is the signed-in owner's; the vault is looked up for that shopper only.
+          const saved = shopperId ? (await store.vault(shopperId)).find((v) => v.method.id === source.savedMethodId) : undefined;
+          if (!saved) return { status: 'failed', code: 'method_unavailable' };
+          result = authorizeToken(saved.method, saved.outcome, new Date());
         } else if (source.type === 'wallet') {
           // Simulated wallet processor: the token is the wallet's opaque payment data.
           if (source.token.includes('DECLINE')) return { status: 'failed', code: 'card_declined' };
-          return { status: 'succeeded', orderId: record({ ...base }) };
+          return { status: 'succeeded', orderId: await record(base) };
         } else if (source.type === 'stripe') {
           // Stripe's servers cannot be reached here: the demo treats Stripe test PaymentMethod ids
           // the way Stripe's test mode does (pm_card_visa succeeds, pm_card_chargeDeclined declines).
           if (source.paymentMethodId === 'pm_card_chargeDeclined') return { status: 'failed', code: 'card_declined' };
-          return { status: 'succeeded', orderId: record({ ...base, card: { brand: 'visa', last4: '4242' } }) };
+          return { status: 'succeeded', orderId: await record({ ...base, card: { brand: 'visa', last4: '4242' } }) };
         } else {
           return { status: 'failed', code: 'method_unavailable' };
         }
-        const r = authorizeCard(card, new Date());
-        if (r.status === 'declined') return { status: 'failed', code: r.code };
-        const display = { brand: r.brand, last4: r.last4 };
-        const savedMethodId = r.status === 'approved' && input.saveMethod && source.type === 'card_jwe' && session.shopperRef ? saveCard(session.shopperRef, card, r.brand, r.last4) : undefined;
-        if (r.status === 'challenge') {
-          pending.set(paymentId, { card: display, ...(input.installments ? { installments: input.installments } : {}) });
+        if (result.status === 'declined') return { status: 'failed', code: result.code };
+        const display = { brand: result.brand, last4: result.last4 };
+        const savedMethodId =
+          result.status === 'approved' && input.saveMethod && card && shopperId
+            ? await store.saveToVault(shopperId, { method: 'card', brand: result.brand as CardBrand, last4: result.last4, expMonth: card.expMonth, expYear: card.expYear }, TEST_OUTCOME(card.number))
+            : undefined;
+        if (result.status === 'challenge') {
+          await store.setPending(paymentId, { card: display, ...(input.installments ? { installments: input.installments } : {}) });
           // Risky payment: step up with the shopper's passkey when they have one, else the issuer's challenge.
-          if (passkeys.has(session.shopperRef)) return { status: 'requires_action', action: { type: 'passkey', options: await passkeys.stepUpOptions(paymentId, session.shopperRef!) } };
+          if (shopperId && (await passkeys.has(shopperId))) return { status: 'requires_action', action: { type: 'passkey', options: await passkeys.stepUpOptions(paymentId, shopperId) } };
           return { status: 'requires_action', action: { type: 'challenge', url: `${origin}/demo/challenge/${paymentId}`, origin } };
         }
-        const orderId = record({ ...base, card: display });
+        const orderId = await record({ ...base, card: display });
         return { status: 'succeeded', orderId, ...(savedMethodId ? { savedMethodId } : {}) };
       },
-      async verifyStepUp(payment, credential): Promise<AuthorizeResult> {
-        const session = await till.storage.getSession(payment.sessionId);
-        if (!session?.shopperRef || !(await passkeys.verifyStepUp(payment.id, session.shopperRef, credential))) return { status: 'failed', code: 'challenge_failed' };
-        return { status: 'succeeded', orderId: recordPending(payment, session.shopperRef) };
+      /** The simulated processor's answer for a payment whose outcome the kit lost: its booked order, or nothing taken. */
+      async retrieve(payment) {
+        const order = await store.orderOf(payment.id);
+        return order ? { status: 'succeeded', orderId: order.orderId } : undefined;
+      },
+      async verifyStepUp(payment, credential, ctx): Promise<AuthorizeResult> {
+        if (!ctx.shopper || !(await passkeys.verifyStepUp(payment.id, ctx.shopper.shopperId, credential))) return { status: 'failed', code: 'challenge_failed' };
+        return { status: 'succeeded', orderId: await recordPending(payment, ctx) };
       },
       async cancel(payment) {
-        pending.delete(payment.id);
+        await store.takePending(payment.id);
       },
-      async passkeyRegistrationOptions(session) {
-        if (!session.shopperRef) return { error: 'not_found', message: 'Sign in to use passkeys.' };
-        return passkeys.registrationOptions(session.id, session.shopperRef);
+      async passkeyRegistrationOptions(session, ctx) {
+        return passkeys.registrationOptions(session.id, ctx.shopper.shopperId, (await store.usernameOf(ctx.shopper.shopperId)) ?? ctx.shopper.shopperId);
       },
-      async registerPasskey(session, credential) {
-        if (session.shopperRef && (await passkeys.register(session.id, session.shopperRef, credential))) return true;
+      async registerPasskey(session, credential, ctx) {
+        if (await passkeys.register(session.id, ctx.shopper.shopperId, credential)) return true;
         return { error: 'invalid_request', message: 'The passkey could not be verified.' };
       },
     },
   });
 
-  function recordPending(p: StoredPayment, shopperRef: string | undefined): string {
-    const extra = pending.get(p.id) ?? {};
-    pending.delete(p.id);
-    return record({ paymentId: p.id, sessionId: p.sessionId, method: p.method, amount: p.amount, coupons: p.couponCodes, ...extra, ...(shopperRef ? { shopperRef } : {}) });
+  async function recordPending(p: StoredPayment, ctx: TillContext): Promise<string> {
+    const extra = await store.takePending(p.id);
+    return record({ ...ledgerBase({ ...p, paymentId: p.id }, ctx, extra.installments), ...(extra.card ? { card: extra.card } : {}) });
   }
 
   /**
@@ -202,35 +264,77 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
   async function settlePending(paymentId: string, ok: boolean, code: FailureCode = 'challenge_failed') {
     return till.settle(paymentId, async (): Promise<AuthorizeResult> => {
       if (!ok) {
-        pending.delete(paymentId);
+        await store.takePending(paymentId);
         return { status: 'failed', code };
       }
       const p = (await till.getPayment(paymentId))!;
-      const session = await till.storage.getSession(p.sessionId);
-      return { status: 'succeeded', orderId: recordPending(p, session?.shopperRef) };
+      const record = await till.getSession(p.sessionId);
+      return { status: 'succeeded', orderId: await recordPending(p, { request: undefined, shopper: record?.shopperId ? { shopperId: record.shopperId } : null }) };
     });
   }
 
-
-  function saveCard(shopperRef: string, { number, expMonth, expYear }: VaultCard, brand: string, last4: string): string {
-    const card = { number, expMonth, expYear };
-    const list = vault.get(shopperRef) ?? [];
-    const existing = list.find((v) => v.card.number === card.number);
-    if (existing) return existing.method.id;
-    const id = `pm_${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
-    list.push({ method: { id, method: 'card', brand: brand as CardBrand, last4, expMonth: card.expMonth, expYear: card.expYear }, card });
-    vault.set(shopperRef, list);
-    return id;
+  /** The simulated processor's authorisation of a vaulted card: its stored outcome, unless expired by now. */
+  function authorizeToken(m: { brand?: string; last4?: string; expMonth?: number; expYear?: number }, outcome: string, now: Date) {
+    const expired = m.expYear !== undefined && m.expMonth !== undefined && (m.expYear < now.getUTCFullYear() || (m.expYear === now.getUTCFullYear() && m.expMonth < now.getUTCMonth() + 1));
+    if (expired) return { status: 'declined' as const, code: 'expired_card' as const };
+    if (outcome === 'approved' || outcome === 'challenge') return { status: outcome, brand: m.brand ?? 'card', last4: m.last4 ?? '0000' } as const;
+    return { status: 'declined' as const, code: outcome as FailureCode };
   }
 
-  /** Test hook: saves a card for a shopper directly (e.g. an expired one, which checkout must not offer). */
-  function vaultCard(shopperRef: string, card: VaultCard): string {
+  /** Test hook: saves a card for the signed-in shopper directly (e.g. an expired one, which checkout must not offer). */
+  async function vaultCard(shopperId: string, card: Pick<CardPlaintext, 'number' | 'expMonth' | 'expYear'>): Promise<string> {
     const r = authorizeCard({ ...card, expYear: 2099 }, new Date());
-    return saveCard(shopperRef, card, r.status === 'declined' ? 'visa' : r.brand, card.number.slice(-4));
+    const brand = (r.status === 'declined' ? 'visa' : r.brand) as CardBrand;
+    return store.saveToVault(shopperId, { method: 'card', brand, last4: card.number.slice(-4), expMonth: card.expMonth, expYear: card.expYear }, TEST_OUTCOME(card.number));
   }
 
-  // Stripe.js and its Elements frames are allowed for the Stripe provider; nothing else is.
-  const CSP = "default-src 'self'; script-src 'self' https://js.stripe.com; style-src 'self'; img-src 'self' data:; connect-src 'self' https://api.stripe.com; frame-src 'self' https://js.stripe.com; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; object-src 'none'";
+  async function signIn(body: string): Promise<{ status: number; body: unknown; cookie?: string }> {
+    let input: { username?: unknown; password?: unknown };
+    try {
+      input = (JSON.parse(body) ?? {}) as typeof input;
+    } catch {
+      return { status: 400, body: { error: 'invalid_request', message: 'Send JSON.' } };
+    }
+    const { username, password } = input;
+    if (typeof username !== 'string' || !/^[A-Za-z0-9_.-]{3,40}$/.test(username) || typeof password !== 'string' || password.length < 8 || password.length > 200) {
+      return { status: 400, body: { error: 'invalid_request', message: 'A user name of 3–40 letters, digits, dots, dashes or underscores and a password of at least 8 characters.' } };
+    }
+    let account = await store.shopperByName(username);
+    if (!account) {
+      // Sign-up on first use (a demo): the password is kept as a salted scrypt hash.
+      const salt = randomBytes(16);
+      const hash = `${salt.toString('hex')}:${(await scrypt(password, salt, 32)).toString('hex')}`;
+      await store.createShopper(`shp_${randomBytes(16).toString('hex')}`, username, hash);
+      account = (await store.shopperByName(username))!;
+    }
+    const [salt, expected] = account.passwordHash.split(':') as [string, string];
+    const got = await scrypt(password, Buffer.from(salt, 'hex'), 32);
+    if (!timingSafeEqual(got, Buffer.from(expected, 'hex'))) return { status: 401, body: { error: 'unauthorized', message: 'Wrong user name or password.' } };
+    const token = randomBytes(32).toString('base64url');
+    await store.addLogin(await sha256hex(token), account.id, Math.floor(Date.now() / 1000) + LOGIN_SECONDS);
+    return { status: 200, body: { signedIn: true, username }, cookie: `${LOGIN_COOKIE}=${token}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${LOGIN_SECONDS}` };
+  }
+
+  // Strict: this origin only, no inline code or eval, and DOM sinks only through the Trusted Types
+  // policies in use (Lit's). Stripe.js, its Elements frames and its API are allowed only on a page
+  // opened for the Stripe provider (`?provider=stripe`), with Till's Stripe.js loader policy.
+  const csp = (stripe: boolean) =>
+    [
+      "default-src 'self'",
+      `script-src 'self'${stripe ? ' https://js.stripe.com' : ''}`,
+      "style-src 'self'",
+      "img-src 'self' data:",
+      `connect-src 'self'${stripe ? ' https://api.stripe.com' : ''}`,
+      `frame-src 'self'${stripe ? ' https://js.stripe.com' : ''}`,
+      "frame-ancestors 'self'",
+      "base-uri 'none'",
+      "form-action 'self'",
+      "object-src 'none'",
+      "require-trusted-types-for 'script'",
+      `trusted-types lit-html${stripe ? ' till-stripe' : ''}`,
+    ].join('; ');
+  const CSP = csp(false);
+  const STRIPE_CSP = csp(true);
   const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json' };
 
   async function serveFile(res: ServerResponse, rel: string) {
@@ -245,7 +349,8 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
   }
 
   function send(res: ServerResponse, status: number, type: string, body: string | Buffer) {
-    res.writeHead(status, { 'Content-Type': type, 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    const stripe = new URL(res.req.url ?? '/', origin).searchParams.get('provider') === 'stripe';
+    res.writeHead(status, { 'Content-Type': type, 'Content-Security-Policy': stripe ? STRIPE_CSP : CSP, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
     res.end(body);
   }
 
@@ -326,17 +431,42 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
       }
       const netOf = /^\/demo\/network\/([\w-]+)$/.exec(path);
       if (netOf && req.method === 'GET') return sendJson(res, { mode: network.get(netOf[1]!) ?? 'normal' });
-      if (path === '/demo/ledger' && req.method === 'GET') return sendJson(res, ledger);
+      if (path === '/demo/ledger' && req.method === 'GET') return sendJson(res, await store.ledger());
       if (path === '/demo/requests' && req.method === 'GET') return sendJson(res, requests);
-      if (path === '/demo/vault' && req.method === 'POST') {
+      if (path === '/demo/sign-in' && req.method === 'POST') {
         const { body } = await toRequest(req, url);
-        const input = JSON.parse(body) as { shopperRef: string; card: CardPlaintext };
-        const parsed = CardPlaintext.safeParse(input.card);
-        if (!parsed.success || typeof input.shopperRef !== 'string') return sendJson(res, { error: 'invalid_request' }, 400);
-        return sendJson(res, { id: vaultCard(input.shopperRef, parsed.data) });
+        const r = await signIn(body);
+        if (r.cookie) res.setHeader('Set-Cookie', r.cookie);
+        return sendJson(res, r.body, r.status);
+      }
+      if (path === '/demo/sign-out' && req.method === 'POST') {
+        const token = cookieOf(req.headers.cookie ?? null, LOGIN_COOKIE);
+        if (token && token.length <= 100) await store.removeLogin(await sha256hex(token));
+        res.setHeader('Set-Cookie', `${LOGIN_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0`);
+        return sendJson(res, { signedIn: false });
+      }
+      if (path === '/demo/me' && req.method === 'GET') {
+        const { request } = await toRequest(req, url);
+        const shopper = await authenticate(request);
+        return sendJson(res, shopper ? { signedIn: true, username: await store.usernameOf(shopper.shopperId) } : { signedIn: false });
+      }
+      if (path === '/demo/vault' && req.method === 'POST') {
+        // QA: vault a card for the signed-in shopper (e.g. an expired one). Who comes from the cookie only.
+        const { request, body } = await toRequest(req, url);
+        const shopper = await authenticate(request);
+        if (!shopper) return sendJson(res, { error: 'unauthorized' }, 401);
+        let card: unknown;
+        try {
+          card = (JSON.parse(body) as { card?: unknown } | null)?.card;
+        } catch {
+          card = undefined;
+        }
+        const parsed = CardPlaintext.safeParse(card);
+        if (!parsed.success) return sendJson(res, { error: 'invalid_request' }, 400);
+        return sendJson(res, { id: await vaultCard(shopper.shopperId, parsed.data) });
       }
       if (path === '/demo/reset' && req.method === 'POST') {
-        ledger.length = 0;
+        await store.clearLedger();
         requests.length = 0;
         network.clear();
         return sendJson(res, { ok: true });
@@ -375,7 +505,18 @@ export async function startDemo({ port = 4321, host = '127.0.0.1' } = {}) {
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   origin = `http://${host}:${actualPort}`;
   passkeys.setOrigins([`http://localhost:${actualPort}`, `http://127.0.0.1:${actualPort}`]);
-  return { url: origin + '/', server, ledger, till, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: origin + '/',
+    server,
+    /** Every booked order, oldest first. */
+    ledger: () => store.ledger(),
+    till,
+    storage,
+    close: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      await storage.close?.();
+    },
+  };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === normalize(process.argv[1])) {
@@ -385,8 +526,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === normalize(process.argv
   };
   const port = Number(arg('--port') ?? process.env.PORT ?? 4321);
   const host = arg('--host') ?? '127.0.0.1';
-  const demo = await startDemo({ port, host });
+  const databaseUrl = process.env.DATABASE_URL;
+  const dataDir = process.argv.includes('--memory') ? 'memory' : resolve(arg('--data') ?? process.env.TILL_DEMO_DATA ?? join(ROOT, '.demo-data'));
+  const demo = await startDemo({ port, host, dataDir, ...(databaseUrl ? { databaseUrl } : {}) });
   console.log(`Till demo running at ${demo.url}  (Ctrl+C to stop)`);
+  console.log(databaseUrl ? 'State: PostgreSQL (DATABASE_URL)' : dataDir === 'memory' ? 'State: in memory (gone on exit)' : `State: embedded PostgreSQL in ${dataDir}`);
   if (host === '127.0.0.1') console.log(`Passkeys need a domain: use ${demo.url.replace('127.0.0.1', 'localhost')} for them.`);
   const stop = () => void demo.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
