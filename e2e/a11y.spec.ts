@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { CheckoutPage } from './pages/checkout-page';
 
 /** WCAG 2.x A/AA rules (axe-core) on the widget in its main states; shadow roots included. */

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { CheckoutPage } from './pages/checkout-page';
 
 const VISA_OK = '4242 4242 4242 4242';
@@ -117,7 +117,8 @@ test('a Luhn-invalid number is caught inline, accessibly, before anything is sen
   expect(co.paymentPosts()).toHaveLength(0);
 });
 
-test('the answer is lost and the shopper reloads: the page asks what happened and shows the one charge', async ({ page }) => {
+test('the answer is lost and the shopper reloads: the page asks what happened and shows the one charge', async ({ page, expectFailedRequests }) => {
+  expectFailedRequests(/\/payments$/, /\/payments\/resolve$/); // cut below on purpose
   const co = new CheckoutPage(page);
   const sessionId = await co.open('?country=US&personalization=off&locale=en');
   // The shop receives every payment request, but its answers never reach the browser.
@@ -146,7 +147,8 @@ test('the answer is lost and the shopper reloads: the page asks what happened an
   expect(await page.evaluate((id) => sessionStorage.getItem('till:attempt:' + id), sessionId)).toBeNull();
 });
 
-test('the request never reaches the shop and the shopper reloads: it is voided, and paying again charges once', async ({ page }) => {
+test('the request never reaches the shop and the shopper reloads: it is voided, and paying again charges once', async ({ page, expectFailedRequests }) => {
+  expectFailedRequests(/\/payments$/); // cut below on purpose
   const co = new CheckoutPage(page);
   const sessionId = await co.open('?country=US&personalization=off&locale=en');
   await page.route('**/payments', (route) => route.abort('connectionreset'));

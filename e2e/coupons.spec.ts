@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { CheckoutPage } from './pages/checkout-page';
 
 const applied = (co: CheckoutPage) =>

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { CheckoutPage } from './pages/checkout-page';
 
 const shown = async (co: CheckoutPage) => Number((await co.total.textContent())!.replace(/[^0-9]/g, ''));
@@ -231,6 +231,7 @@ test.describe('passkey step-up (real WebAuthn ceremony, Chromium virtual authent
     });
 
     const co = new CheckoutPage(page);
+    await co.signIn(undefined, local); // passkeys belong to a signed-in shopper
     await co.open('?country=US', local);
     await co.fillCard('4242 4242 4242 4242');
     await co.payButton.click();

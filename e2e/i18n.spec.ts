@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { CheckoutPage } from './pages/checkout-page';
 
 test('a Brazilian shopper gets Portuguese texts and R$ formatting, loaded on demand', async ({ page }) => {

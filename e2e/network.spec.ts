@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { CheckoutPage } from './pages/checkout-page';
 
 /** The demo page's "Network" QA control: faults injected by the demo backend, per session. */
@@ -20,7 +20,8 @@ test('slow network: the pay button stays busy until the answer, then one charge'
   expect(await co.ledger(sessionId)).toHaveLength(1);
 });
 
-test('a lost payment reply: the automatic retry (same key) gets the stored answer, one charge', async ({ page }) => {
+test('a lost payment reply: the automatic retry (same key) gets the stored answer, one charge', async ({ page, expectFailedRequests }) => {
+  expectFailedRequests(/\/payments$/); // the demo cuts the first reply on purpose
   const co = new CheckoutPage(page);
   const sessionId = await co.open('?country=US&personalization=off&locale=en');
   await setNetwork(co, "lose the next payment's reply (the shop gets it)");
@@ -36,7 +37,8 @@ test('a lost payment reply: the automatic retry (same key) gets the stored answe
   expect(await (await page.request.get(`/demo/network/${sessionId}`)).json()).toEqual({ mode: 'normal' });
 });
 
-test('a lost payment request: the retry reaches the shop and charges once', async ({ page }) => {
+test('a lost payment request: the retry reaches the shop and charges once', async ({ page, expectFailedRequests }) => {
+  expectFailedRequests(/\/payments$/); // the demo cuts the first request on purpose
   const co = new CheckoutPage(page);
   const sessionId = await co.open('?country=US&personalization=off&locale=en');
   await setNetwork(co, 'lose the next payment request (the shop never sees it)');

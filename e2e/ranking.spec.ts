@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { CheckoutPage } from './pages/checkout-page';
 
 const methodOrder = (page: Page) =>
@@ -50,6 +51,7 @@ test('a shopper who pays with card twice sees card first next visit; forget() re
 
 test('a returning shopper with a saved card gets one button: "Pay $… with Visa •••• 4242"', async ({ page }) => {
   const co = new CheckoutPage(page);
+  await co.signIn();
   await co.open('?country=US');
   await expect(co.checkout.locator('till-method-list')).toBeVisible();
   await payWithCard(co, { save: true });
@@ -77,9 +79,10 @@ test('a returning shopper with a saved card gets one button: "Pay $… with Visa
 
 test('an expired saved card is shown as expired and never offered for one-click', async ({ page }) => {
   const co = new CheckoutPage(page);
+  await co.signIn();
   await co.open('?country=US');
-  const shopperRef = await page.evaluate(() => localStorage.getItem('till-demo-shopper'));
-  const res = await page.request.post('/demo/vault', { data: { shopperRef, card: { number: '5555555555554444', expMonth: 1, expYear: 2021, cvc: '123' } } });
+  // QA hook: vaults a card for the signed-in shopper (who comes from the cookie, not the body).
+  const res = await page.request.post('/demo/vault', { data: { card: { number: '5555555555554444', expMonth: 1, expYear: 2021, cvc: '123' } } });
   expect(res.ok()).toBe(true);
   await payWithCard(co);
 

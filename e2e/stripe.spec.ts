@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { CheckoutPage } from './pages/checkout-page';
 
 // Stripe's servers cannot be reached here, so these tests serve a LOCAL STAND-IN for Stripe.js

@@ -1,17 +1,63 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures/test';
 import { CheckoutPage } from './pages/checkout-page';
 
-test('wallet button is hidden where the browser cannot pay with the wallet (real headless Chromium)', async ({ page }) => {
+/** Tells the checkout which wallet origins the page allows (before its session loads). */
+function allowWalletOrigins(origins: string) {
+  document.addEventListener('DOMContentLoaded', () => document.querySelector('till-checkout')!.setAttribute('wallet-origins', origins));
+}
+
+/** A PaymentRequest TEST DOUBLE that records every request made and answers canMakePayment. */
+function probeDouble(canPay: boolean) {
+  const made: unknown[] = [];
+  (window as unknown as { __made: unknown[] }).__made = made;
+  (window as unknown as { PaymentRequest: unknown }).PaymentRequest = class {
+    constructor(methods: unknown) {
+      made.push(methods);
+    }
+    async canMakePayment() {
+      return canPay;
+    }
+  };
+}
+
+const walletLabel = 'till-method-list label[data-method="wallet"]';
+
+// The demo's policy (connect-src 'self') does not let the browser fetch Google Pay's payment
+// method manifest, and the page does not list https://google.com: the page guard fails the test
+// on any CSP violation, so this proves the real browser is never made to contact Google.
+test('wallet button is hidden where the page does not allow the wallet (real headless Chromium, no CSP violation)', async ({ page }) => {
   const co = new CheckoutPage(page);
   await co.open('?country=US');
   await expect(co.method('card')).toBeVisible();
-  await expect(co.checkout.locator('till-method-list label[data-method="wallet"]')).toHaveCount(0);
+  await expect(co.checkout.locator(walletLabel)).toHaveCount(0);
+});
+
+test('a wallet whose origin the page does not allow is never asked about', async ({ page }) => {
+  await page.addInitScript(probeDouble, true);
+  const co = new CheckoutPage(page);
+  await co.open('?country=US');
+  await expect(co.method('card')).toBeVisible();
+  await expect(co.checkout.locator(walletLabel)).toHaveCount(0);
+  expect(await page.evaluate(() => (window as unknown as { __made: unknown[] }).__made)).toEqual([]);
+});
+
+test('an allowed wallet the browser cannot pay with is hidden', async ({ page }) => {
+  await page.addInitScript(allowWalletOrigins, 'https://example.com https://google.com');
+  await page.addInitScript(probeDouble, false);
+  const co = new CheckoutPage(page);
+  await co.open('?country=US');
+  await expect(co.method('card')).toBeVisible();
+  await expect(co.checkout.locator(walletLabel)).toHaveCount(0);
+  const made = (await page.evaluate(() => (window as unknown as { __made: unknown[] }).__made)) as { supportedMethods: string }[][];
+  expect(made.map((m) => m[0]!.supportedMethods)).toEqual(['https://google.com/pay']);
 });
 
 // Headless Chromium has no Google Pay, so this test replaces window.PaymentRequest with a TEST
-// DOUBLE of the browser's payment sheet. What is real: feature detection, the request Till builds
-// (method data and a total as an exact decimal string), the token through the protocol, the ledger.
+// DOUBLE of the browser's payment sheet (which fetches nothing, so the page may list Google Pay's
+// origin). What is real: feature detection, the request Till builds (method data and a total as
+// an exact decimal string), the token through the protocol, the ledger.
 test('wallet button with a payment-sheet test double: one sheet, one charge of the shown total', async ({ page }) => {
+  await page.addInitScript(allowWalletOrigins, 'https://google.com');
   await page.addInitScript(() => {
     const calls: unknown[] = [];
     (window as unknown as { __sheetCalls: unknown[] }).__sheetCalls = calls;

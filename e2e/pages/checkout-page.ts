@@ -29,6 +29,17 @@ export class CheckoutPage {
     return this.sessionId();
   }
 
+  /**
+   * Signs a (new) demo shopper in through the shop's own sign-in: the HttpOnly cookie lands in this
+   * browser context, so the next checkout belongs to that shopper (saved cards, passkeys).
+   * `origin` as for open(): cookies are per host.
+   */
+  async signIn(username = `shopper_${Math.random().toString(36).slice(2, 10)}`, origin = '') {
+    const res = await this.page.request.post(origin + '/demo/sign-in', { data: { username, password: 'correct horse battery' } });
+    expect(res.status()).toBe(200);
+    return username;
+  }
+
   async sessionId(): Promise<string> {
     const id = await this.page.locator('body').getAttribute('data-session-id');
     expect(id).toBeTruthy();
