@@ -88,10 +88,8 @@ test('offline while paying with a card, then online: "checking", then the same r
 });
 
 test('offline when Pay is pressed, then online: a clear message, nothing sent, then the card pays once', async ({ page, context, expectFailedRequests }) => {
-  // BUG (script-tag build): the card-encryption chunk is imported on first Pay; offline, that
-  // import fails, and Chromium keeps the failed module in its module map, so every later Pay
-  // fails with "tokenization_failed" until the page is reloaded. Remove test.fail once fixed.
-  test.fail();
+  // The card-encryption chunk is imported on first Pay; offline, that import fails. Online again,
+  // the next Pay imports it afresh.
   expectFailedRequests(/\/dist\/till-jwe\.js$/); // the browser is offline on purpose
   const co = new CheckoutPage(page);
   const sessionId = await co.open(US);
@@ -103,6 +101,8 @@ test('offline when Pay is pressed, then online: a clear message, nothing sent, t
   await expect(co.failure).not.toHaveText('');
   expect(co.paymentPosts()).toHaveLength(0);
   await context.setOffline(false);
+  // As after any failed attempt, the CVC was cleared: the shopper types it again.
+  await co.field('cvc').fill('123');
   await co.payButton.click();
   await expect(co.success).toBeVisible();
   expect(await co.ledger(sessionId)).toHaveLength(1);

@@ -267,7 +267,8 @@ export async function createWorld(seed: number, extraOptions: Partial<TillServer
           return fail('method_unavailable');
       }
     },
-    // Like a real merchant (and the demo): the library verifies, and throws on malformed input.
+    // Like the demo and as the hook's contract asks: an assertion the library cannot verify (it
+    // throws on malformed input) is a failed challenge; nothing was charged.
     async verifyStepUp(payment, credential) {
       const expectedChallenge = state.stepUpChallenges.get(payment.id);
       if (!expectedChallenge || credential.id !== credentialIdFor(payment.sessionId)) return fail('challenge_failed');
@@ -278,8 +279,8 @@ export async function createWorld(seed: number, extraOptions: Partial<TillServer
         expectedRPID: 'shop.test',
         credential: { id: credential.id, publicKey: new Uint8Array(77).fill(1), counter: 0 },
         requireUserVerification: true,
-      });
-      return r.verified ? { status: 'succeeded', orderId: `ord_${payment.id}` } : fail('challenge_failed');
+      }).catch(() => undefined);
+      return r?.verified ? { status: 'succeeded', orderId: `ord_${payment.id}` } : fail('challenge_failed');
     },
     async cancel() {},
     async passkeyRegistrationOptions(session) {
@@ -287,6 +288,7 @@ export async function createWorld(seed: number, extraOptions: Partial<TillServer
       state.registrationChallenges.set(session.id, challenge);
       return { challenge, rp: { name: 'Fuzz shop', id: 'shop.test' }, user: { id: b64url(new TextEncoder().encode(session.id)), name: 'shopper', displayName: 'Shopper' }, pubKeyCredParams: [{ type: 'public-key', alg: -7 }] };
     },
+    // Throws on malformed input, as the library does: the kit answers 400 invalid_request.
     async registerPasskey(session, credential) {
       const expectedChallenge = state.registrationChallenges.get(session.id);
       if (!expectedChallenge) return { error: 'invalid_request', message: 'Ask for registration options first.' };
@@ -1193,36 +1195,13 @@ export interface KnownBug {
   matches(v: Violation): boolean;
 }
 
-const replyJson = (v: Violation): unknown => {
-  try {
-    return JSON.parse(v.exchange.text);
-  } catch {
-    return undefined;
-  }
-};
-
-export const KNOWN_BUGS: KnownBug[] = [
-  {
-    id: 'quote-echoes-card-number-coupon',
-    summary: 'a card number typed as a coupon code comes back in quote.rejected[].code (quote and price_changed replies)',
-    matches(v) {
-      if (v.rule !== 'card-number') return false;
-      const j = replyJson(v) as { quote?: { rejected?: { code: string }[] } } | undefined;
-      const rejected = j?.quote?.rejected ?? [];
-      return rejected.some((r) => containsCardNumber(r.code)) && !containsCardNumber(v.exchange.text.replace(/"code":"[\d -]+"/g, '""'));
-    },
-  },
-  {
-    id: 'passkey-assertion-malformed-credential-500',
-    summary: 'POST /payments/:id/passkey with a malformed credential (e.g. response: {}) for the right credential id: the verifier throws and the kit answers 500 internal "could not be confirmed" instead of 400 invalid_request / failed challenge_failed',
-    matches: (v) => v.rule === '5xx' && v.exchange.endpoint === 'passkeyAssertion' && v.exchange.status === 500,
-  },
-  {
-    id: 'passkey-registration-malformed-credential-500',
-    summary: 'POST /sessions/:id/passkeys with a malformed credential after /passkeys/options: the verifier throws and the kit answers 500 internal instead of 400 invalid_request',
-    matches: (v) => v.rule === '5xx' && v.exchange.endpoint === 'passkeyRegistration' && v.exchange.status === 500,
-  },
-];
+/**
+ * Handler bugs the run has found and that are not fixed yet (none now). Fixed: a card number
+ * typed as a coupon was echoed in quote.rejected[].code; malformed passkey credentials reached
+ * the verifiers and came back as 500 (the protocol now requires the base64url response fields,
+ * and a throwing registration verifier is a 400).
+ */
+export const KNOWN_BUGS: KnownBug[] = [];
 
 // ---------------------------------------------------------------------------------------------
 // The run: fast-check, memory windows, figures

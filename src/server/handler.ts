@@ -1,3 +1,4 @@
+import { AssertionResponse, AttestationResponse } from './passkey-input';
 import {
   CLIENT_SECRET_HEADER,
   CreateSessionRequest,
@@ -83,7 +84,12 @@ export interface MerchantBackend {
    * `settle()`.
    */
   retrieve?(payment: StoredPayment, ctx: TillContext): Promise<AuthorizeResult | undefined>;
-  /** Verifies a passkey assertion for a payment waiting on a `passkey` step-up, then charges. */
+  /**
+   * Verifies a passkey assertion for a payment waiting on a `passkey` step-up, then charges. An
+   * assertion that does not verify must come back as `failed` `challenge_failed`, not a throw: a
+   * throw may have come after the charge, so the kit answers 500 `internal` (outcome unknown) and
+   * leaves the payment pending until `retrieve` or `settle` tells.
+   */
   verifyStepUp?(payment: StoredPayment, credential: PasskeyCredential, ctx: TillContext): Promise<AuthorizeResult>;
   /** The shopper cancelled a pending payment (QR, voucher, redirect): void it at the processor. */
   cancel?(payment: StoredPayment, ctx: TillContext): Promise<void>;
@@ -271,6 +277,9 @@ export function createTillServer(options: TillServerOptions) {
   }
 
   async function pricingInput(session: Session, typedCodes: readonly string[], ctx: TillContext): Promise<PricingInput> {
+    // A card number typed into the coupon field is refused, never looked up, stored or echoed.
+    const cardAt = typedCodes.findIndex((c) => containsCardNumber(c));
+    if (cardAt >= 0) throw new RequestError('invalid_request', 'A coupon code cannot be a card number.', [{ path: `couponCodes.${cardAt}`, message: 'Looks like a card number.' }]);
     const typed: Coupon[] = [];
     const known = new Set(session.coupons.map((c) => c.code));
     for (const code of typedCodes) {
@@ -425,6 +434,8 @@ export function createTillServer(options: TillServerOptions) {
    * lock: while the charging instance is alive it holds that lock, so this waits for its answer
    * instead of guessing. Returns the payment as it is now.
    */
+  const NOT_CHARGED = 'The payment did not go through and you were not charged. You can pay again.';
+
   async function reconcile(paymentId: string): Promise<StoredPayment | undefined> {
     return withLock(paymentId, async () => {
       const p = await storage.getPayment(paymentId);
@@ -435,7 +446,7 @@ export function createTillServer(options: TillServerOptions) {
       } catch {
         return p; // the processor cannot say yet: still unknown, asked again next time
       }
-      const reply = result ? checkedReply(paymentId, p.amount, result) : failed('processing_error', { paymentId, message: 'The payment did not go through and you were not charged. You can pay again.' });
+      const reply = result ? checkedReply(paymentId, p.amount, result) : failed('processing_error', { paymentId, message: NOT_CHARGED });
       if (reply.status === 'error') return p;
       const settled = { ...p, reply };
       await savePayment(settled);
@@ -492,10 +503,10 @@ export function createTillServer(options: TillServerOptions) {
     // Keys are scoped to their session: the same key in another session is another key.
     const key = `${sessionId}:${req.idempotencyKey}`;
     const done = await once(key, async (stored) => {
-      if (stored) return fromRecord(stored);
+      if (stored) return fromRecord(key, stored);
       const r = await charge(record, req, ctx, (paymentId) => storage.claimIdempotency(key, { bodyHash: hash, paymentId }));
       // Another instance claimed the key first: answer as a replay would, charge nothing.
-      if ('taken' in r) return fromRecord(r.taken);
+      if ('taken' in r) return fromRecord(key, r.taken);
       // The reserved payment id stays on the record even when the reply carries none (an unknown
       // outcome), so replays follow that payment once it is reconciled.
       const paymentId = r.reserved ?? ('paymentId' in r.reply ? r.reply.paymentId : undefined);
@@ -505,7 +516,7 @@ export function createTillServer(options: TillServerOptions) {
       if (r.reserved) await storage.putIdempotency(key, rec);
       else {
         const taken = await storage.claimIdempotency(key, rec);
-        if (taken) return fromRecord(taken);
+        if (taken) return fromRecord(key, taken);
       }
       return { status: r.status, reply: r.reply, hash };
     });
@@ -530,7 +541,7 @@ export function createTillServer(options: TillServerOptions) {
     return work;
   }
 
-  async function fromRecord(stored: IdempotencyRecord): Promise<KeyResult> {
+  async function fromRecord(key: string, stored: IdempotencyRecord): Promise<KeyResult> {
     // A key that started a payment answers with that payment as it is now (settled since, or
     // reconciled after an unknown outcome). Reserved but never stored (a crash between the two
     // writes): the outcome is unknown. Charging again is the one thing never done.
@@ -538,7 +549,26 @@ export function createTillServer(options: TillServerOptions) {
     if (p?.reply.status === 'error') p = await reconcile(p.id);
     if (p) return { status: httpStatusOf(p.reply), reply: p.reply, hash: stored.bodyHash };
     if (stored.reply !== undefined) return { status: stored.httpStatus ?? 200, reply: stored.reply, hash: stored.bodyHash };
+    if (stored.paymentId) return reservedOnly(key, stored, stored.paymentId);
     return { status: httpStatusOf(UNKNOWN_OUTCOME), reply: UNKNOWN_OUTCOME, hash: stored.bodyHash };
+  }
+
+  /**
+   * A key reserved for a payment that was never written: the request that claimed it died, or
+   * its write failed, before the payment's "unknown" record — which comes before authorize,
+   * under the session's lock. Once that lock is ours and the payment is still absent, authorize
+   * never ran: the key answers "not charged" for good, and the shopper may pay again.
+   */
+  function reservedOnly(key: string, stored: IdempotencyRecord, paymentId: string): Promise<KeyResult> {
+    const sessionId = key.slice(0, key.indexOf(':'));
+    return withLock(`session:${sessionId}`, async () => {
+      const p = await storage.getPayment(paymentId);
+      if (p) return { status: httpStatusOf(p.reply), reply: p.reply, hash: stored.bodyHash };
+      const reply = failed('processing_error', { message: NOT_CHARGED });
+      const status = httpStatusOf(reply);
+      await storage.putIdempotency(key, { bodyHash: stored.bodyHash, httpStatus: status, reply });
+      return { status, reply, hash: stored.bodyHash };
+    });
   }
 
   /**
@@ -554,13 +584,13 @@ export function createTillServer(options: TillServerOptions) {
     await openSession(sessionId, call, { allowExpired: true });
     const key = `${sessionId}:${k}`;
     const done = await once(key, async (stored) => {
-      if (stored) return fromRecord(stored);
+      if (stored) return fromRecord(key, stored);
       countLookup(sessionId, 'attempt:', 'Too many look-ups. Wait a few minutes.');
       const reply = failed('cancelled', { message: 'That payment attempt never reached the shop and is now void: nothing was charged.' });
       const status = httpStatusOf(reply);
       // Claimed, not written: if the request got in first on another instance, its answer wins.
       const taken = await storage.claimIdempotency(key, { bodyHash: VOIDED, httpStatus: status, reply });
-      return taken ? fromRecord(taken) : { status, reply, hash: VOIDED };
+      return taken ? fromRecord(key, taken) : { status, reply, hash: VOIDED };
     });
     // A payment the key started answers with its state now: it may have settled since (a bank
     // approval, a webhook), and an old "requires_action" would send the shopper back to the bank.
@@ -608,6 +638,7 @@ export function createTillServer(options: TillServerOptions) {
 
   async function passkeyAssertion(paymentId: string, body: unknown, call: Call): Promise<Response> {
     const { credential } = validate(PasskeyAssertionRequest, body);
+    validate(AssertionResponse, credential.response);
     const { record } = await openPayment(paymentId, call);
     // Step-up answers only for the signed-in shopper who owns the session (checked by openPayment).
     if (!record.shopperId) throw new RequestError('forbidden', 'Passkeys need a signed-in shopper.');
@@ -646,9 +677,11 @@ export function createTillServer(options: TillServerOptions) {
 
   async function passkeyRegistration(sessionId: string, body: unknown, call: Call): Promise<Response> {
     const { credential } = validate(PasskeyRegistrationRequest, body);
+    validate(AttestationResponse, credential.response);
     const { session, ctx } = await ownedSession(sessionId, call);
     if (!backend.registerPasskey) throw new RequestError('not_found', 'Passkeys are not offered.');
-    const r = await backend.registerPasskey(session, credential, ctx);
+    // No money moves here: a verifier that throws on a malformed credential is a refusal.
+    const r = await backend.registerPasskey(session, credential, ctx).catch((): ErrorLike => ({ error: 'invalid_request', message: 'The passkey could not be verified.' }));
     if (r !== true) throw backendError(r);
     return json({ status: 'ok' });
   }

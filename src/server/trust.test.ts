@@ -163,7 +163,7 @@ describe('a session id alone grants nothing (client secret)', () => {
       ['POST', `/sessions/${a.session.id}/passkeys/options`, {}],
       ['GET', `/payments/${paymentId}`],
       ['POST', `/payments/${paymentId}/cancel`, {}],
-      ['POST', `/payments/${paymentId}/passkey`, { credential: { id: 'x', rawId: 'x', type: 'public-key', response: {} } }],
+      ['POST', `/payments/${paymentId}/passkey`, { credential: { id: 'x', rawId: 'x', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA', attestationObject: 'AA' } } }],
     ];
     for (const secret of [undefined, b.secret, 'tcs_' + 'A'.repeat(43), a.secret.slice(0, -1)]) {
       for (const [method, path, body] of calls) {
@@ -215,7 +215,7 @@ describe('a signed-in shopper\'s session belongs to that shopper', () => {
       const saved = await k.call('POST', `/sessions/${session.id}/payments`, { ...o, body: k.payBody('card', { type: 'saved', savedMethodId: 'pm_a1ce_visa' }) });
       expect([saved.status, saved.body.code]).toEqual([403, 'forbidden']);
       expect((await k.call('POST', `/sessions/${session.id}/passkeys/options`, { ...o, body: {} })).body.code).toBe('forbidden');
-      expect((await k.call('POST', `/sessions/${session.id}/passkeys`, { ...o, body: { credential: { id: 'x', rawId: 'x', type: 'public-key', response: {} } } })).body.code).toBe('forbidden');
+      expect((await k.call('POST', `/sessions/${session.id}/passkeys`, { ...o, body: { credential: { id: 'x', rawId: 'x', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA', attestationObject: 'AA' } } } })).body.code).toBe('forbidden');
     }
     expect(k.charges).toEqual([]);
     // The owner, signed in, pays with her saved card; the processor is told who she is.
@@ -230,7 +230,7 @@ describe('a signed-in shopper\'s session belongs to that shopper', () => {
     const started = await k.call('POST', `/sessions/${session.id}/payments`, { secret, token: 'alice', body: k.payBody('card', { type: 'saved', savedMethodId: 'pm_a1ce_visa' }) });
     const paymentId = started.body.paymentId as string;
     expect(started.body.status).toBe('requires_action');
-    const credential = { id: 'x', rawId: 'x', type: 'public-key', response: {} };
+    const credential = { id: 'x', rawId: 'x', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA', attestationObject: 'AA' } };
     for (const token of [undefined, 'bob']) {
       const o = { secret, ...(token ? { token } : {}) };
       expect((await k.call('GET', `/payments/${paymentId}`, o)).body.code).toBe('forbidden');
@@ -258,9 +258,9 @@ describe('a signed-in shopper\'s session belongs to that shopper', () => {
     const k = kit();
     const guest = await k.open();
     expect((await k.call('POST', `/sessions/${guest.session.id}/passkeys/options`, { secret: guest.secret, token: 'alice', body: {} })).body.code).toBe('forbidden');
-    expect((await k.call('POST', `/sessions/${guest.session.id}/passkeys`, { secret: guest.secret, body: { credential: { id: 'x', rawId: 'x', type: 'public-key', response: {} } } })).body.code).toBe('forbidden');
+    expect((await k.call('POST', `/sessions/${guest.session.id}/passkeys`, { secret: guest.secret, body: { credential: { id: 'x', rawId: 'x', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA', attestationObject: 'AA' } } } })).body.code).toBe('forbidden');
     const qr = await k.call('POST', `/sessions/${guest.session.id}/payments`, { secret: guest.secret, body: k.payBody('pix', { type: 'none' }) });
-    const step = await k.call('POST', `/payments/${qr.body.paymentId as string}/passkey`, { secret: guest.secret, body: { credential: { id: 'x', rawId: 'x', type: 'public-key', response: {} } } });
+    const step = await k.call('POST', `/payments/${qr.body.paymentId as string}/passkey`, { secret: guest.secret, body: { credential: { id: 'x', rawId: 'x', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA', attestationObject: 'AA' } } } });
     expect([step.status, step.body.code]).toEqual([403, 'forbidden']);
     const alice = await k.open({ token: 'alice' });
     const opts = await k.call('POST', `/sessions/${alice.session.id}/passkeys/options`, { secret: alice.secret, token: 'alice', body: {} });
