@@ -533,7 +533,8 @@ describe('several server instances sharing one storage', () => {
     expect([...a.charges, ...b.charges]).toEqual(['card:10000']);
     // Later, with another method and key: still the same paid order.
     expect(await call(a.server, `/sessions/${id}/payments`, { ...body('idem_tab_three_0123456789'), method: 'pix', expectedTotal: { amount: 9500, currency: 'BRL' }, couponCodes: ['PIX5'] })).toEqual(r1);
-    expect(a.charges).toHaveLength(1);
+    // Either instance may have been the one that charged.
+    expect([...a.charges, ...b.charges]).toHaveLength(1);
   });
 
   /** As readTogether, and the claims land in a chosen order: the void's first, or the payment's. */

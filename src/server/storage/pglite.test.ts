@@ -31,14 +31,14 @@ adapterSuite('pglite', {
 });
 
 describe('pglite data folder', () => {
-  it('refuses a second open of a folder in use, with a typed error naming the fix', async () => {
+  it('refuses a second open of a folder in use, with a typed error naming the fix', { timeout: 60_000 }, async () => {
     await open();
     const second = pgliteStorage({ dataDir: dir });
     await expect(second).rejects.toBeInstanceOf(DataDirInUseError);
     await expect(second).rejects.toThrow(/postgresStorage/);
   });
 
-  it('an in-memory storage needs no folder and migrates on open', async () => {
+  it('an in-memory storage needs no folder and migrates on open', { timeout: 60_000 }, async () => {
     const mem = await pgliteStorage();
     expect(await mem.db.query(`SELECT count(*)::int AS n FROM till_sessions`)).toEqual([{ n: 0 }]);
     await mem.close?.();
