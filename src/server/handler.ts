@@ -274,6 +274,8 @@ export function createTillServer(options: TillServerOptions) {
     const cur = w && t - w.since < 600 ? w : { since: t, count: 0 };
     if (++cur.count > lookupLimit) throw new RequestError('rate_limited', message);
     lookups.set(k, cur);
+    // Windows past their 10 minutes are dropped, so the map stays as big as the recent traffic.
+    if (lookups.size > 10_000) for (const [key, w] of lookups) if (t - w.since >= 600) lookups.delete(key);
   }
 
   async function pricingInput(session: Session, typedCodes: readonly string[], ctx: TillContext): Promise<PricingInput> {
