@@ -1,0 +1,100 @@
+import type { CreateSessionRequest, Coupon, ErrorCode, FailureCode, PasskeyCredential, PaymentAction, PaymentSource, Session } from '../protocol/index';
+import type { StoredPayment, TillStorage } from './storage/index';
+
+/** What the merchant's backend returns for a new session; the kit adds ids, quotes and expiry. */
+export type SessionDraft = Omit<Session, 'id' | 'quote' | 'methodQuotes' | 'expiresAt' | 'signedIn'> & { ttlSeconds?: number };
+
+/** A shopper as the merchant's own authentication knows them. */
+export interface Shopper {
+  /** The merchant's stable id of the shopper (1–128 characters); never sent to the browser. */
+  shopperId: string;
+}
+
+/**
+ * What every backend hook is told about the call. `request` is the original web Request (absent
+ * when the merchant's own code drives the kit, e.g. `settle()`); `shopper` is the shopper who owns
+ * the session, as `authenticate` named them when it was created (null for a guest checkout). The
+ * kit has already checked that the caller is that shopper.
+ */
+export interface TillContext {
+  request: Request | undefined;
+  shopper: Shopper | null;
+}
+
+export interface AuthorizeInput {
+  paymentId: string;
+  /** Stable per shopper intent: pass it to the processor so it can drop duplicates too. */
+  idempotencyKey: string;
+  session: Session;
+  method: string;
+  source: PaymentSource;
+  amount: { amount: number; currency: string };
+  couponCodes: string[];
+  installments?: number;
+  returnUrl?: string;
+  saveMethod?: boolean;
+}
+
+export type AuthorizeResult =
+  | { status: 'succeeded'; orderId: string; savedMethodId?: string }
+  | { status: 'requires_action'; action: PaymentAction }
+  | { status: 'failed'; code: FailureCode; message?: string; retryable?: boolean };
+
+/** What a merchant plugs in: its catalog and its payment processor. */
+export interface MerchantBackend {
+  /**
+   * Builds a session from the shopper's items using the merchant's own prices. `ctx.shopper` is
+   * whoever `authenticate` named (null for a guest): saved methods come from that shopper only.
+   */
+  createSession(req: CreateSessionRequest, ctx: TillContext): Promise<SessionDraft | ErrorLike>;
+  /** Looks up a code the shopper typed that the session did not offer. */
+  resolveCoupon?(code: string, session: Session, ctx: TillContext): Promise<Coupon | undefined>;
+  /** Charges (or starts charging) an amount the kit has already re-priced and checked. */
+  authorize(input: AuthorizeInput, ctx: TillContext): Promise<AuthorizeResult>;
+  /**
+   * What the processor knows of a payment whose outcome the kit never learnt (the process died
+   * while charging, or `authorize` threw): its result, or `undefined` when the processor never
+   * took it (then the kit records "not charged"). Without this hook such a payment waits for
+   * `settle()`.
+   */
+  retrieve?(payment: StoredPayment, ctx: TillContext): Promise<AuthorizeResult | undefined>;
+  /**
+   * Verifies a passkey assertion for a payment waiting on a `passkey` step-up, then charges. An
+   * assertion that does not verify must come back as `failed` `challenge_failed`, not a throw: a
+   * throw may have come after the charge, so the kit answers 500 `internal` (outcome unknown) and
+   * leaves the payment pending until `retrieve` or `settle` tells.
+   */
+  verifyStepUp?(payment: StoredPayment, credential: PasskeyCredential, ctx: TillContext): Promise<AuthorizeResult>;
+  /** The shopper cancelled a pending payment (QR, voucher, redirect): void it at the processor. */
+  cancel?(payment: StoredPayment, ctx: TillContext): Promise<void>;
+  /** WebAuthn registration options for the session's (signed-in) shopper, or an error. */
+  passkeyRegistrationOptions?(session: Session, ctx: TillContext & { shopper: Shopper }): Promise<Record<string, unknown> | ErrorLike>;
+  /** Verifies and stores a new passkey for the session's (signed-in) shopper. */
+  registerPasskey?(session: Session, credential: PasskeyCredential, ctx: TillContext & { shopper: Shopper }): Promise<true | ErrorLike>;
+}
+
+export interface ErrorLike {
+  error: ErrorCode;
+  message: string;
+}
+
+export interface TillServerOptions {
+  backend: MerchantBackend;
+  /**
+   * The merchant's own authentication: who is this request's shopper (from its session cookie,
+   * `Authorization` header …), or null for a guest. The only source of shopper identity: nothing
+   * the browser puts in a body is trusted for it. Without it every checkout is a guest checkout.
+   */
+  authenticate?: (request: Request) => Promise<Shopper | null>;
+  /**
+   * Typed coupon codes the server looks up per session per 10 minutes (default 30); beyond it the
+   * quote answers `rate_limited`, so hidden codes cannot be enumerated.
+   */
+  codeLookupsPerSession?: number;
+  storage?: TillStorage;
+  /** Path prefix the handler is mounted under, e.g. `/api/till/v1`. */
+  basePath?: string;
+  now?: () => number;
+  /** Ids of sessions and payments; the default has 128 random bits. Keep at least that many. */
+  newId?: (prefix: string) => string;
+}

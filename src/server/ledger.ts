@@ -1,0 +1,243 @@
+/**
+ * The ledger: every payment is written before money moves and changes only inside its lock.
+ * A session is charged at most once: charges of a session take turns, a paid session answers with
+ * its payment, and a payment whose outcome is unknown is reconciled (backend.retrieve) before
+ * anything else is charged on that session.
+ */
+import { bestQuote, priceWith } from '../core/pricing/index';
+import { PROTOCOL_VERSION, type PasskeyCredential, type PaymentAction, type PaymentReply, type PayRequest, type Session } from '../protocol/index';
+import type { AuthorizeResult, TillContext } from './backend';
+import type { Access } from './access';
+import type { CouponLookup } from './coupon-lookup';
+import { RequestError } from './http';
+import type { Kit } from './kit';
+import { checkedReply, failed, httpStatusOf, NOT_CHARGED, UNKNOWN_OUTCOME } from './replies';
+import type { IdempotencyRecord, SessionRecord, StoredPayment } from './storage/index';
+
+/** A reply and the HTTP status it travels with. */
+export interface Answer {
+  status: number;
+  reply: PaymentReply;
+}
+
+/** The session's marker of its first successful payment (no idempotency key is this short). */
+const paidKey = (sessionId: string) => `${sessionId}:paid`;
+/** The session's payment whose outcome is unknown, while it is. */
+const unknownKey = (sessionId: string) => `${sessionId}:unknown`;
+
+export type Ledger = ReturnType<typeof createLedger>;
+
+export function createLedger({ backend, storage, now, newId, withLock }: Kit, access: Access, coupons: CouponLookup) {
+  /**
+   * Prices and charges. `reserve` claims the idempotency key for the new payment before any money
+   * moves; when another request (on any instance) holds the key, it returns that record and
+   * nothing is charged here.
+   */
+  async function charge(
+    record: SessionRecord,
+    req: PayRequest,
+    ctx: TillContext,
+    reserve: (paymentId: string) => Promise<IdempotencyRecord | undefined>,
+  ): Promise<(Answer & { reserved?: string }) | { taken: IdempotencyRecord }> {
+    const { session } = record;
+    const offered = session.methods.find((m) => m.id === req.method);
+    if (!offered) return { status: 402, reply: failed('method_unavailable', { retryable: true }) };
+    if (req.installments && req.installments > 1 && !offered.installments?.includes(req.installments)) {
+      throw new RequestError('invalid_request', `${req.installments} installments are not offered for ${offered.label}.`);
+    }
+    const src = req.source;
+    if (src.type === 'saved') {
+      // Saved methods belong to the signed-in shopper who owns the session (openSession checked
+      // the caller is that shopper); a guest session has none, and an id from elsewhere is unknown.
+      if (!record.shopperId) throw new RequestError('forbidden', 'Sign in to pay with a saved method.');
+      if (!session.savedMethods.some((s) => s.id === src.savedMethodId && s.method === req.method)) throw new RequestError('not_found', 'Unknown saved payment method.');
+    }
+    // Never trust the client's total: price the requested codes ourselves.
+    const input = await coupons.pricingInput(session, req.couponCodes, ctx);
+    const q = priceWith(input, req.couponCodes, req.method);
+    const invalidCodes = q.rejected.length > 0;
+    if (invalidCodes || q.total !== req.expectedTotal.amount || req.expectedTotal.currency !== session.currency) {
+      const fresh = invalidCodes ? bestQuote(input, req.method) : q;
+      return { status: 409, reply: failed('price_changed', { quote: fresh }) };
+    }
+    const paymentId = newId('pay');
+    const amount = { amount: q.total, currency: session.currency };
+    const couponCodes = q.applied.map((a) => a.code);
+    const base: Omit<StoredPayment, 'reply'> = { id: paymentId, sessionId: session.id, method: req.method, amount, couponCodes, createdAt: now() };
+    // One charge at a time per session (two tabs, two keys), and none once it is paid: the
+    // shopper is shown the payment that already succeeded instead of paying twice.
+    return withLock(`session:${session.id}`, async () => {
+      const paid = await paidPayment(session.id);
+      if (paid) return { status: 200, reply: paid.reply };
+      // A payment whose outcome is unknown may have taken the money: it is reconciled first, and
+      // nothing more is charged on this session while it stays unknown.
+      const open = await unknownPayment(session.id);
+      if (open) {
+        const now = await reconcile(open.id);
+        if (now?.reply.status === 'succeeded') return { status: 200, reply: now.reply };
+        if (!now || now.reply.status === 'error') return { status: httpStatusOf(open.reply), reply: open.reply };
+      }
+      // Reserve the key for this payment before any money moves (see IdempotencyRecord).
+      const taken = await reserve(paymentId);
+      if (taken) return { taken };
+      return authorizeLocked(session, req, base, ctx);
+    });
+  }
+
+  /**
+   * Calls the processor. The payment is stored as "outcome unknown" first, so a crash while the
+   * processor works leaves a record that reconcile() resolves. The payment's lock is held while
+   * it works, so a webhook settling it meanwhile waits for the charge to be recorded instead of
+   * missing it. (Never await settle() inside authorize(): that would wait for itself.)
+   */
+  function authorizeLocked(session: Session, req: PayRequest, base: Omit<StoredPayment, 'reply'>, ctx: TillContext) {
+    const { id: paymentId, amount, couponCodes } = base;
+    return withLock(paymentId, async () => {
+      await savePayment({ ...base, reply: UNKNOWN_OUTCOME });
+      let result: AuthorizeResult | undefined;
+      try {
+        result = await backend.authorize(
+          {
+            paymentId,
+            idempotencyKey: req.idempotencyKey,
+            session,
+            method: req.method,
+            source: req.source,
+            amount,
+            couponCodes,
+            ...(req.installments ? { installments: req.installments } : {}),
+            ...(req.returnUrl ? { returnUrl: req.returnUrl } : {}),
+            ...(req.saveMethod ? { saveMethod: true } : {}),
+          },
+          ctx,
+        );
+      } catch {
+        // A processor that threw may still have taken the money (a timeout after capture): the
+        // outcome is unknown, so never claim "not charged". The browser re-sends the same key
+        // and gets this same answer until the payment is reconciled (retrieve or settle).
+      }
+      const reply = checkedReply(paymentId, amount, result);
+      if (reply !== UNKNOWN_OUTCOME) await savePayment({ ...base, reply });
+      return { status: httpStatusOf(reply), reply, reserved: paymentId };
+    });
+  }
+
+  /**
+   * Resolves a payment whose outcome is unknown (its charging process died, or the processor threw
+   * or broke the protocol) by asking the processor (`backend.retrieve`). Inside the payment's
+   * lock: while the charging instance is alive it holds that lock, so this waits for its answer
+   * instead of guessing. Returns the payment as it is now.
+   */
+  async function reconcile(paymentId: string): Promise<StoredPayment | undefined> {
+    return withLock(paymentId, async () => {
+      const p = await storage.getPayment(paymentId);
+      if (!p || p.reply.status !== 'error' || !backend.retrieve) return p;
+      let result: AuthorizeResult | undefined;
+      try {
+        result = await backend.retrieve(p, await access.ownerContext(p.sessionId));
+      } catch {
+        return p; // the processor cannot say yet: still unknown, asked again next time
+      }
+      const reply = result ? checkedReply(paymentId, p.amount, result) : failed('processing_error', { paymentId, message: NOT_CHARGED });
+      if (reply.status === 'error') return p;
+      const settled = { ...p, reply };
+      await savePayment(settled);
+      return settled;
+    });
+  }
+
+  async function paidPayment(sessionId: string): Promise<StoredPayment | undefined> {
+    const id = (await storage.getIdempotency(paidKey(sessionId)))?.paymentId;
+    return id ? storage.getPayment(id) : undefined;
+  }
+
+  /** The session's payment whose outcome is unknown (processor threw, reply broke the protocol), if still so. */
+  async function unknownPayment(sessionId: string): Promise<StoredPayment | undefined> {
+    const id = (await storage.getIdempotency(unknownKey(sessionId)))?.paymentId;
+    const p = id ? await storage.getPayment(id) : undefined;
+    return p?.reply.status === 'error' ? p : undefined;
+  }
+
+  /** Stores a payment; the first one to succeed marks its session paid, an unknown outcome holds it. */
+  async function savePayment(p: StoredPayment): Promise<void> {
+    await storage.putPayment(p);
+    if (p.reply.status === 'succeeded') await storage.claimIdempotency(paidKey(p.sessionId), { bodyHash: 'paid', paymentId: p.id });
+    if (p.reply.status === 'error') await storage.putIdempotency(unknownKey(p.sessionId), { bodyHash: 'unknown', paymentId: p.id });
+  }
+
+  /** Reads a payment, expiring a QR code or voucher past its time (call inside its lock). */
+  async function pendingPayment(paymentId: string, ctx?: TillContext): Promise<StoredPayment> {
+    const p = await storage.getPayment(paymentId);
+    if (!p) throw new RequestError('not_found', 'Unknown payment.');
+    const a = p.reply.status === 'requires_action' ? p.reply.action : undefined;
+    if (a && (a.type === 'qr' || a.type === 'voucher') && a.expiresAt <= now()) {
+      // Void it at the processor too, so a late scan or cash payment cannot take money.
+      await backend.cancel?.(p, ctx ?? (await access.ownerContext(p.sessionId)));
+      const expired = { ...p, reply: failed('expired', { paymentId }) };
+      await storage.putPayment(expired);
+      return expired;
+    }
+    return p;
+  }
+
+  /** The payment as it is now: reconciled when its outcome was unknown, expired when past its time. */
+  async function status(record: SessionRecord, payment: StoredPayment, ctx: TillContext): Promise<Answer> {
+    if (payment.reply.status === 'error') {
+      const now = await reconcile(payment.id);
+      if (now) return { status: httpStatusOf(now.reply), reply: now.reply };
+    }
+    return { status: 200, reply: (await withLock(payment.id, () => pendingPayment(payment.id, ctx))).reply };
+  }
+
+  /** Cancels a pending payment (QR, voucher, redirect) at the processor; a settled one answers as it is. */
+  function cancel(paymentId: string, ctx: TillContext): Promise<PaymentReply> {
+    return withLock(paymentId, async () => {
+      const p = await pendingPayment(paymentId, ctx);
+      if (p.reply.status !== 'requires_action') return p.reply;
+      await backend.cancel?.(p, ctx);
+      const reply = failed('cancelled', { paymentId });
+      await storage.putPayment({ ...p, reply });
+      return reply;
+    });
+  }
+
+  /** Answers a passkey step-up with the shopper's assertion (the caller checked the owner). */
+  function stepUp(paymentId: string, credential: PasskeyCredential, ctx: TillContext): Promise<Answer> {
+    return withLock(paymentId, async () => {
+      const p = await pendingPayment(paymentId, ctx);
+      if (p.reply.status !== 'requires_action' || p.reply.action.type !== 'passkey' || !backend.verifyStepUp) return { status: 200, reply: p.reply };
+      let reply: PaymentReply = UNKNOWN_OUTCOME;
+      try {
+        reply = checkedReply(paymentId, p.amount, await backend.verifyStepUp(p, credential, ctx));
+      } catch {
+        // A throw may come after the charge: leave the payment pending and let status tell.
+      }
+      // An unusable result is not stored: the payment stays pending for the backend to settle.
+      if (reply.status !== 'error') await savePayment({ ...p, reply });
+      return { status: httpStatusOf(reply), reply };
+    });
+  }
+
+  /** See TillServer.settle. */
+  function settle(paymentId: string, result: AuthorizeResult | (() => Promise<AuthorizeResult>)): Promise<PaymentReply | undefined> {
+    return withLock(paymentId, async () => {
+      const p = await pendingPayment(paymentId).catch(() => undefined);
+      if (!p || (p.reply.status !== 'requires_action' && p.reply.status !== 'error')) return p?.reply;
+      const reply = checkedReply(paymentId, p.amount, typeof result === 'function' ? await result() : result);
+      // A result outside the protocol is refused and the payment stays pending (fix and retry).
+      if (reply.status === 'error') throw new Error(`settle(): the result does not match protocol v${PROTOCOL_VERSION}`);
+      await savePayment({ ...p, reply });
+      return reply;
+    });
+  }
+
+  /** Replaces a pending action (e.g. a step-up after a challenge). */
+  async function requireAction(paymentId: string, action: PaymentAction): Promise<void> {
+    await withLock(paymentId, async () => {
+      const p = await storage.getPayment(paymentId);
+      if (p && p.reply.status === 'requires_action') await storage.putPayment({ ...p, reply: { status: 'requires_action', paymentId, action, amount: p.amount } });
+    });
+  }
+
+  return { charge, reconcile, paidPayment, pendingPayment, status, cancel, stepUp, settle, requireAction };
+}
