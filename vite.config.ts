@@ -12,13 +12,13 @@ const deps = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependenc
 
 /**
  * Collapses the whitespace of Lit `css\`…\`` templates in our components (minifiers leave
- * template text alone): runs of whitespace become one space, and none is kept around { } ; , —
- * never around `:`, where a space can be a descendant combinator. `${…}` parts are untouched;
+ * template text alone): runs of whitespace become one space, and none is kept around { } ; , >
+ * or after `:` — never before `:`, where a space can be a descendant combinator. `${…}` parts are untouched;
  * runs of spaces inside quoted strings collapse too (none of ours has any).
  */
 export function minifyCss(code: string): string {
   return code.replace(/\bcss`([^`]*)`/g, (_m, body: string) =>
-    'css`' + body.split(/(\$\{[^}]*\})/).map((part, i) => (i % 2 ? part : part.replace(/\s+/g, ' ').replace(/\s*([{};,])\s*/g, '$1'))).join('') + '`',
+    'css`' + body.split(/(\$\{[^}]*\})/).map((part, i) => (i % 2 ? part : part.replace(/\s+/g, ' ').replace(/\s*([{};,>])\s*/g, '$1').replace(/:\s+/g, ':'))).join('') + '`',
   );
 }
 const cssPlugin: Plugin = {

@@ -41,24 +41,24 @@ export class TillCardForm extends LitElement {
   private errors: Partial<Record<Field, MessageKey>> = {};
   private cvcDigits = 3;
 
-  private get numberInput(): HTMLInputElement {
+  get #numberInput(): HTMLInputElement {
     return this.renderRoot.querySelector<HTMLInputElement>('#number')!;
   }
-  private get expiryInput(): HTMLInputElement {
+  get #expiryInput(): HTMLInputElement {
     return this.renderRoot.querySelector<HTMLInputElement>('#expiry')!;
   }
-  private get cvcInput(): HTMLInputElement {
+  get #cvcInput(): HTMLInputElement {
     return this.renderRoot.querySelector<HTMLInputElement>('#cvc')!;
   }
-  private get nameInput(): HTMLInputElement {
+  get #nameInput(): HTMLInputElement {
     return this.renderRoot.querySelector<HTMLInputElement>('#name')!;
   }
 
-  private now(): Date {
+  #now(): Date {
     return new Date();
   }
 
-  private onNumberInput(e: Event) {
+  #onNumberInput(e: Event) {
     const input = e.target as HTMLInputElement;
     const atEnd = input.selectionStart === input.value.length;
     const formatted = formatCardNumber(input.value);
@@ -68,28 +68,28 @@ export class TillCardForm extends LitElement {
     }
     this.brand = detectBrand(formatted);
     this.cvcDigits = this.brand ? brandInfo(this.brand).cvcLength : 3;
-    if (this.errors.number) this.checkField('number');
+    if (this.errors.number) this.#checkField('number');
   }
 
-  private onExpiryInput(e: Event) {
+  #onExpiryInput(e: Event) {
     const input = e.target as HTMLInputElement;
     const digits = input.value.replace(/\D/g, '').slice(0, 4);
     // "1" → "1", "12" → "12 / ", "123" → "12 / 3"; a lone 2-9 means a single-digit month.
     const d = digits.length === 1 && digits > '1' ? '0' + digits : digits;
     const deleting = (e as InputEvent).inputType?.startsWith('delete');
     input.value = d.length >= 2 && !(deleting && d.length === 2) ? `${d.slice(0, 2)} / ${d.slice(2)}` : d;
-    if (this.errors.expiry) this.checkField('expiry');
+    if (this.errors.expiry) this.#checkField('expiry');
   }
 
-  private onCvcInput(e: Event) {
+  #onCvcInput(e: Event) {
     const input = e.target as HTMLInputElement;
     input.value = input.value.replace(/\D/g, '').slice(0, 4);
-    if (this.errors.cvc) this.checkField('cvc');
+    if (this.errors.cvc) this.#checkField('cvc');
   }
 
-  private errorFor(field: Field): MessageKey | undefined {
+  #errorFor(field: Field): MessageKey | undefined {
     if (field === 'number') {
-      const v = this.numberInput.value;
+      const v = this.#numberInput.value;
       if (!v.trim()) return 'err.number.empty';
       const r = validateCardNumber(v);
       // At the brand's length a failed checksum is an error, even if more digits could still fix it.
@@ -98,24 +98,24 @@ export class TillCardForm extends LitElement {
       return undefined;
     }
     if (field === 'expiry') {
-      const raw = this.expiryInput.value;
+      const raw = this.#expiryInput.value;
       if (!raw.trim()) return 'err.expiry.empty';
       const { month, year } = parseExpiryInput(raw);
-      const r = validateExpiry(month, year, this.now());
+      const r = validateExpiry(month, year, this.#now());
       if (r.valid) return undefined;
       return r.reason === 'expired' ? 'err.expiry.expired' : 'err.expiry.invalid';
     }
-    return validateCvc(this.cvcInput.value, this.cvcDigits).valid && this.cvcInput.value.length === this.cvcDigits ? undefined : 'err.cvc.invalid';
+    return validateCvc(this.#cvcInput.value, this.cvcDigits).valid && this.#cvcInput.value.length === this.cvcDigits ? undefined : 'err.cvc.invalid';
   }
 
-  private checkField(field: Field) {
-    const err = this.errorFor(field);
+  #checkField(field: Field) {
+    const err = this.#errorFor(field);
     this.errors = { ...this.errors, [field]: err };
   }
 
-  private onBlur(field: Field, input: HTMLInputElement) {
+  #onBlur(field: Field, input: HTMLInputElement) {
     // Don't nag about an empty field the shopper merely tabbed through.
-    if (input.value) this.checkField(field);
+    if (input.value) this.#checkField(field);
   }
 
   /** Validates every field, shows messages, focuses the first invalid one. */
@@ -123,35 +123,35 @@ export class TillCardForm extends LitElement {
     const fields: Field[] = ['number', 'expiry', 'cvc'];
     const errors: Partial<Record<Field, MessageKey>> = {};
     for (const f of fields) {
-      const e = this.errorFor(f);
+      const e = this.#errorFor(f);
       if (e) errors[f] = e;
     }
     this.errors = errors;
     const first = fields.find((f) => errors[f]);
-    if (first) this.inputFor(first).focus();
+    if (first) this.#inputFor(first).focus();
     return !first;
   }
 
-  private inputFor(field: Field): HTMLInputElement {
-    return field === 'number' ? this.numberInput : field === 'expiry' ? this.expiryInput : this.cvcInput;
+  #inputFor(field: Field): HTMLInputElement {
+    return field === 'number' ? this.#numberInput : field === 'expiry' ? this.#expiryInput : this.#cvcInput;
   }
 
   /** The card as the tokenizer needs it, or undefined when invalid. Never stored by the caller. */
   readCard(): CardPlaintext | undefined {
     if (!this.validate()) return undefined;
-    const number = validateCardNumber(this.numberInput.value);
-    const exp = validateExpiry(...Object.values(parseExpiryInput(this.expiryInput.value)) as [string, string], this.now());
+    const number = validateCardNumber(this.#numberInput.value);
+    const exp = validateExpiry(...Object.values(parseExpiryInput(this.#expiryInput.value)) as [string, string], this.#now());
     if (!number.valid || !exp.valid) return undefined;
-    const name = this.nameInput.value.trim();
-    return { number: number.digits, expMonth: exp.month, expYear: exp.year, cvc: this.cvcInput.value, ...(name ? { name: name.slice(0, 200) } : {}) };
+    const name = this.#nameInput.value.trim();
+    return { number: number.digits, expMonth: exp.month, expYear: exp.year, cvc: this.#cvcInput.value, ...(name ? { name: name.slice(0, 200) } : {}) };
   }
 
   /** After a failed attempt the form stays filled except the security code (PCI: never kept). */
   clearCvc(): void {
-    this.cvcInput.value = '';
+    this.#cvcInput.value = '';
   }
 
-  private field(id: Field, label: MessageKey, input: unknown) {
+  #field(id: Field, label: MessageKey, input: unknown) {
     const err = this.errors[id];
     return html`<div class="field" ?data-invalid=${!!err}>
       <label for=${id}>${t(this.locale, label)}</label>
@@ -164,30 +164,30 @@ export class TillCardForm extends LitElement {
     const brandLabel = this.brand ? brandInfo(this.brand).label : '';
     return html`<fieldset part="base" ?disabled=${this.disabled}>
       <legend>${t(this.locale, 'cardDetails')}</legend>
-      ${this.field(
+      ${this.#field(
         'number',
         'cardNumber',
         html`<div class="number-wrap">
           <input id="number" part="input" name="cardnumber" autocomplete="cc-number" inputmode="numeric" spellcheck="false"
             aria-invalid=${this.errors.number ? 'true' : 'false'} aria-describedby="number-error brand"
-            @input=${this.onNumberInput} @blur=${() => this.onBlur('number', this.numberInput)} />
+            @input=${this.#onNumberInput} @blur=${() => this.#onBlur('number', this.#numberInput)} />
           <span id="brand" class="brand" data-brand=${this.brand ?? ''} aria-live="polite">${brandLabel}</span>
         </div>`,
       )}
       <div class="row">
-        ${this.field(
+        ${this.#field(
           'expiry',
           'expiry',
           html`<input id="expiry" part="input" name="exp-date" autocomplete="cc-exp" inputmode="numeric" placeholder="MM / YY" maxlength="7"
             aria-invalid=${this.errors.expiry ? 'true' : 'false'} aria-describedby="expiry-error"
-            @input=${this.onExpiryInput} @blur=${() => this.onBlur('expiry', this.expiryInput)} />`,
+            @input=${this.#onExpiryInput} @blur=${() => this.#onBlur('expiry', this.#expiryInput)} />`,
         )}
-        ${this.field(
+        ${this.#field(
           'cvc',
           'cvc',
           html`<input id="cvc" part="input" name="cvc" autocomplete="cc-csc" inputmode="numeric" maxlength="4"
             aria-invalid=${this.errors.cvc ? 'true' : 'false'} aria-describedby="cvc-error"
-            @input=${this.onCvcInput} @blur=${() => this.onBlur('cvc', this.cvcInput)} />`,
+            @input=${this.#onCvcInput} @blur=${() => this.#onBlur('cvc', this.#cvcInput)} />`,
         )}
       </div>
       <div class="field">

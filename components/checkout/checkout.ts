@@ -87,17 +87,17 @@ export class TillCheckout extends LitElement {
   private actionsReady = false;
   private passkeyState: 'idle' | 'saving' | 'saved' | 'unavailable' = 'idle';
 
-  private get cardForm(): TillCardForm | undefined {
+  get #cardForm(): TillCardForm | undefined {
     return this.renderRoot.querySelector<TillCardForm>('till-card-form') ?? undefined;
   }
 
   // Until endpoint and session-id are set, an empty store that never loads.
-  private store: CheckoutStore = createCheckoutStore({ client: createClient({ baseUrl: 'about:blank' }) });
-  private readonly state = new StoreController<CheckoutState, CheckoutState>(this, this.store, (s) => s);
+  #store: CheckoutStore = createCheckoutStore({ client: createClient({ baseUrl: 'about:blank' }) });
+  readonly #state = new StoreController<CheckoutState, CheckoutState>(this, this.#store, (s) => s);
 
   /** The per-instance store, for headless control (agents, tests). */
   get checkout(): CheckoutStore {
-    return this.store;
+    return this.#store;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -105,14 +105,14 @@ export class TillCheckout extends LitElement {
     const arm = changed.has('personalization') || changed.has('autoCoupons');
     // An A/B switch set late starts the checkout afresh in its arm — but never under a payment
     // that is underway (it would be orphaned): then it applies from the next session.
-    const st = this.store.getState();
+    const st = this.#store.getState();
     // (also after success: a fresh store would offer Pay again for a session already paid)
     const busy = st.checking || st.phase === 'paying' || st.phase === 'action' || st.phase === 'succeeded';
     if ((target || (arm && !busy)) && this.endpoint && this.sessionId) {
       this.showAll = false;
-      this.store = createCheckoutStore({
+      this.#store = createCheckoutStore({
         client: createClient({ baseUrl: new URL(this.endpoint, document.baseURI).href, clientSecret: this.clientSecret }),
-        onEvent: (e) => this.emit(e),
+        onEvent: (e) => this.#emit(e),
         device: matchMedia('(pointer: coarse)').matches ? 'mobile' : 'desktop',
         attempts: sessionAttemptLog(),
         autoCoupons: this.autoCoupons !== 'off',
@@ -120,74 +120,74 @@ export class TillCheckout extends LitElement {
           ? {}
           : { preferences: (merchantId: string) => createPreferenceCache({ merchantKey: `${location.origin}|${merchantId}` }) }),
       });
-      this.state.setStore(this.store);
-      void this.store.getState().load(this.sessionId);
+      this.#state.setStore(this.#store);
+      void this.#store.getState().load(this.sessionId);
     }
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    addEventListener('pagehide', this.onPageHide);
+    addEventListener('pagehide', this.#onPageHide);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    removeEventListener('pagehide', this.onPageHide);
-    this.stopWatch?.();
-    this.stopWatch = undefined;
-    void this.stripeCard?.then((c) => c.destroy(), () => undefined);
-    this.stripeCard = undefined;
+    removeEventListener('pagehide', this.#onPageHide);
+    this.#stopWatch?.();
+    this.#stopWatch = undefined;
+    void this.#stripeCard?.then((c) => c.destroy(), () => undefined);
+    this.#stripeCard = undefined;
   }
 
   // Leaving for the bank is not abandoning: the payment resumes on return.
-  private readonly onPageHide = () => {
-    if (this.redirectedFor !== this.store.getState().action?.paymentId) this.store.getState().abandon();
+  readonly #onPageHide = () => {
+    if (this.#redirectedFor !== this.#store.getState().action?.paymentId) this.#store.getState().abandon();
   };
 
   /** Stops following a pending payment (set while one is pending; see watchPending). */
-  private stopWatch?: () => void;
+  #stopWatch?: () => void;
 
   protected override updated(): void {
-    const s = this.store.getState();
+    const s = this.#store.getState();
     // Texts for typed-code results and action screens arrive with the on-demand chunk.
-    if (s.codeResult && !this.actionsReady) void this.loadActions();
+    if (s.codeResult && !this.actionsReady) void this.#loadActions();
     if (s.phase === 'action' && s.action) {
       const { paymentId, action } = s.action;
       if (action.type === 'redirect') {
         // Leave for the bank once per payment, and never for one resumed after coming back.
-        if (this.redirectedFor !== paymentId) {
-          this.redirectedFor = paymentId;
+        if (this.#redirectedFor !== paymentId) {
+          this.#redirectedFor = paymentId;
           void loadModule('actions').then((m) => m.startRedirect(this.sessionId, paymentId, s.method, action.url));
         }
       }
-      if (!this.actionsReady) void this.loadActions();
+      if (!this.actionsReady) void this.#loadActions();
     }
-    this.ensureCatalog();
-    if (s.phase === 'ready' && !this.resumeChecked) {
-      this.checkResume();
-      void this.detectWallets();
+    this.#ensureCatalog();
+    if (s.phase === 'ready' && !this.#resumeChecked) {
+      this.#checkResume();
+      void this.#detectWallets();
     }
     const tk = s.session?.tokenization;
-    if (tk?.provider === 'stripe' && this.renderRoot.querySelector('slot[name="till-stripe-card"]')) this.mountStripe(tk.publishableKey);
-    if (s.phase === 'action' && !this.stopWatch) {
-      this.stopWatch = () => undefined;
+    if (tk?.provider === 'stripe' && this.renderRoot.querySelector('slot[name="till-stripe-card"]')) this.#mountStripe(tk.publishableKey);
+    if (s.phase === 'action' && !this.#stopWatch) {
+      this.#stopWatch = () => undefined;
       void loadModule('actions').then((m) => {
-        if (this.store.getState().phase === 'action') this.stopWatch = m.watchPending(this.store, this.sessionId);
-        else this.stopWatch = undefined;
+        if (this.#store.getState().phase === 'action') this.#stopWatch = m.watchPending(this.#store, this.sessionId);
+        else this.#stopWatch = undefined;
       });
-    } else if (s.phase !== 'action' && this.stopWatch) {
-      this.stopWatch();
-      this.stopWatch = undefined;
+    } else if (s.phase !== 'action' && this.#stopWatch) {
+      this.#stopWatch();
+      this.#stopWatch = undefined;
     }
   }
 
-  private actionsLoading?: Promise<void>;
+  #actionsLoading?: Promise<void>;
 
-  private loadActions(): Promise<void> {
-    return (this.actionsLoading ??= this.defineActions());
+  #loadActions(): Promise<void> {
+    return (this.#actionsLoading ??= this.#defineActions());
   }
 
-  private async defineActions() {
+  async #defineActions() {
     const mod = await loadModule('actions');
     // English defaults only: a locale registered by the merchant keeps its own texts.
     registerMessages('en', { ...mod.actionMessages, ...mod.couponMessages }, true);
@@ -196,21 +196,21 @@ export class TillCheckout extends LitElement {
   }
 
   /** The payment this page already sent to (or came back from) the bank. */
-  private redirectedFor?: string;
-  private resumeChecked = false;
+  #redirectedFor?: string;
+  #resumeChecked = false;
 
-  private catalogTag?: string;
+  #catalogTag?: string;
 
   /** Loads the shopper's language on demand, then re-renders every part with it. */
-  private ensureCatalog() {
-    const tag = this.state.value.session ? catalogFor(this.language) : undefined;
-    if (!tag || tag === this.catalogTag) return;
-    this.catalogTag = tag;
+  #ensureCatalog() {
+    const tag = this.#state.value.session ? catalogFor(this.#language) : undefined;
+    if (!tag || tag === this.#catalogTag) return;
+    this.#catalogTag = tag;
     loadModule('locale', tag).then(
       (m) => {
         registerMessages(tag, m.default);
         // e.g. zh-HK reads the zh-TW catalog: make it findable under the shopper's own tag too.
-        if (this.language !== tag) registerMessages(this.language, m.default, true);
+        if (this.#language !== tag) registerMessages(this.#language, m.default, true);
         this.requestUpdate();
         for (const el of this.renderRoot.querySelectorAll<LitElement>('*')) el.requestUpdate?.();
       },
@@ -219,8 +219,8 @@ export class TillCheckout extends LitElement {
   }
 
   /** Offers a wallet method only where this browser can actually pay with it. */
-  private async detectWallets() {
-    const s = this.store.getState();
+  async #detectWallets() {
+    const s = this.#store.getState();
     const wallets = s.session?.methods.filter((m) => m.flow === 'wallet') ?? [];
     const unavailable: string[] = [];
     for (const m of wallets) {
@@ -236,13 +236,13 @@ export class TillCheckout extends LitElement {
       }
       if (!ok) unavailable.push(m.id);
       // The sheet must open within the click's user activation: have its code ready beforehand.
-      else void this.loadActions();
+      else void this.#loadActions();
     }
-    this.store.getState().restrictMethods(unavailable);
+    this.#store.getState().restrictMethods(unavailable);
   }
 
-  private checkResume() {
-    this.resumeChecked = true;
+  #checkResume() {
+    this.#resumeChecked = true;
     let pending: string | null = null;
     try {
       pending = sessionStorage.getItem('till:pending');
@@ -254,33 +254,33 @@ export class TillCheckout extends LitElement {
     void loadModule('actions').then((m) => {
       const r = m.takeResume(this.sessionId);
       if (!r) return;
-      this.redirectedFor = r.paymentId;
-      void this.store.getState().resume(r.paymentId, r.method);
+      this.#redirectedFor = r.paymentId;
+      void this.#store.getState().resume(r.paymentId, r.method);
     });
   }
 
-  private async onPasskey() {
-    const pending = this.store.getState().action?.action;
+  async #onPasskey() {
+    const pending = this.#store.getState().action?.action;
     if (pending?.type !== 'passkey') return;
     try {
       const { passkeyAssert } = await loadModule('actions');
-      await this.store.getState().completePasskey(await passkeyAssert(pending.options));
+      await this.#store.getState().completePasskey(await passkeyAssert(pending.options));
     } catch {
       // The shopper dismissed the prompt (NotAllowedError) or has no passkey here: cancel cleanly.
-      await this.store.getState().cancelAction();
+      await this.#store.getState().cancelAction();
     }
   }
 
-  private async onEnrollPasskey() {
+  async #onEnrollPasskey() {
     this.passkeyState = 'saving';
     const { passkeyCreate } = await loadModule('actions');
-    const ok = await this.store.getState().enrollPasskey(passkeyCreate);
+    const ok = await this.#store.getState().enrollPasskey(passkeyCreate);
     this.passkeyState = ok ? 'saved' : 'unavailable';
   }
 
   /** After a decline, the next-best method from the ranking, if any. */
-  private nextBest(): string | undefined {
-    const { ranked, method, failure } = this.state.value;
+  #nextBest(): string | undefined {
+    const { ranked, method, failure } = this.#state.value;
     if (!failure || !['card_declined', 'insufficient_funds', 'expired_card', 'challenge_failed'].includes(failure.code)) return undefined;
     return ranked.find((r) => r.method !== method)?.method;
   }
@@ -288,21 +288,21 @@ export class TillCheckout extends LitElement {
   /** Erases what this browser learned about the shopper for this merchant. */
   forgetPreferences(): Promise<void> {
     this.showAll = false;
-    return this.store.getState().forgetPreferences();
+    return this.#store.getState().forgetPreferences();
   }
 
-  private emit(e: CheckoutEvent): void {
+  #emit(e: CheckoutEvent): void {
     const { type, ...detail } = e;
     this.dispatchEvent(new CustomEvent(`till-${type}`, { detail, bubbles: true, composed: true }));
   }
 
-  private get language(): string {
-    return this.locale || this.state.value.session?.locale || navigator.language || 'en';
+  get #language(): string {
+    return this.locale || this.#state.value.session?.locale || navigator.language || 'en';
   }
 
   /** Methods in ranked order, each preceded by its usable saved instruments. */
-  private options(): MethodOption[] {
-    const { session, ranked } = this.state.value;
+  #options(): MethodOption[] {
+    const { session, ranked } = this.#state.value;
     if (!session) return [];
     const order = ranked.length ? ranked.map((r) => r.method) : session.methods.map((m) => m.id);
     const nowS = Date.now() / 1000;
@@ -311,70 +311,70 @@ export class TillCheckout extends LitElement {
       if (!method) return [];
       const saved = session.savedMethods
         .filter((sm) => sm.method === id)
-        .map((sm) => (isExpired(sm, nowS) ? { method, saved: sm, disabled: true, hint: t(this.language, 'expired') } : { method, saved: sm, hint: t(this.language, 'why.saved_method') }));
-      const hint = this.reasonText(ranked[i]);
+        .map((sm) => (isExpired(sm, nowS) ? { method, saved: sm, disabled: true, hint: t(this.#language, 'expired') } : { method, saved: sm, hint: t(this.#language, 'why.saved_method') }));
+      const hint = this.#reasonText(ranked[i]);
       return [...saved, { method, ...(hint ? { hint } : {}) }];
     });
   }
 
   /** The shopper-facing reason for a ranked method ("You used PIX the last 3 times", "Save R$ 16,40"). */
-  private reasonText(r: RankedMethod | undefined): string {
-    const { session, ranked } = this.state.value;
+  #reasonText(r: RankedMethod | undefined): string {
+    const { session, ranked } = this.#state.value;
     if (!r || !session) return '';
     const reason = r.reason as { code: string; method?: string; n?: number; amount?: number; currency?: string };
     // "Popular here" only helps on the first method.
     if (reason.code === 'popular_in_region' && r !== ranked[0]) return '';
     const key = (reason.code === 'used_last_n' && reason.n === 1 ? 'why.used_last_1' : `why.${reason.code}`) as MessageKey;
-    if (!hasMessage(this.language, key)) return '';
+    if (!hasMessage(this.#language, key)) return '';
     const label = session.methods.find((m) => m.id === reason.method)?.label ?? reason.method ?? '';
-    const amount = reason.amount === undefined ? '' : formatMoney({ amount: reason.amount, currency: reason.currency ?? session.currency }, this.language);
-    return t(this.language, key, { method: label, n: reason.n ?? 0, amount });
+    const amount = reason.amount === undefined ? '' : formatMoney({ amount: reason.amount, currency: reason.currency ?? session.currency }, this.#language);
+    return t(this.#language, key, { method: label, n: reason.n ?? 0, amount });
   }
 
   /**
    * Adaptive layout: a returning shopper whose top-ranked method has a saved, unexpired
    * instrument and a confident score sees one button; everyone else sees the full list.
    */
-  private oneClickOption(options: MethodOption[]): MethodOption | undefined {
-    const { ranked, savedMethodId, prefs } = this.state.value;
+  #oneClickOption(options: MethodOption[]): MethodOption | undefined {
+    const { ranked, savedMethodId, prefs } = this.#state.value;
     const top = ranked[0];
     if (this.showAll || !top || !savedMethodId || top.score < 0.5 || Object.keys(prefs.methods).length === 0) return undefined;
     return options.find((o) => o.saved?.id === savedMethodId && !o.disabled && o.method.id === top.method);
   }
 
-  private onMethodChange(e: Event) {
+  #onMethodChange(e: Event) {
     const value = (e.target as TillMethodList).value;
-    const option = this.options().find((o) => optionValue(o) === value);
-    if (option) this.store.getState().selectMethod(option.method.id, option.saved?.id);
+    const option = this.#options().find((o) => optionValue(o) === value);
+    if (option) this.#store.getState().selectMethod(option.method.id, option.saved?.id);
   }
 
-  private provider(): TokenizationProvider | undefined {
-    const tk = this.state.value.session?.tokenization;
+  #provider(): TokenizationProvider | undefined {
+    const tk = this.#state.value.session?.tokenization;
     return tk?.provider === 'jwe' ? jweProvider(tk.publicKey) : undefined;
   }
 
   /** Stripe Elements, mounted once into a light-DOM child that the shadow root slots in. */
-  private stripeCard?: Promise<import('../../src/lazy/stripe').StripeCard>;
+  #stripeCard?: Promise<import('../../src/lazy/stripe').StripeCard>;
 
-  private mountStripe(publishableKey: string) {
-    if (this.stripeCard) return;
-    this.stripeCard = loadModule('stripe').then((m) => m.mountStripeCard(publishableKey, this, this.language));
-    this.stripeCard.catch(() => undefined);
+  #mountStripe(publishableKey: string) {
+    if (this.#stripeCard) return;
+    this.#stripeCard = loadModule('stripe').then((m) => m.mountStripeCard(publishableKey, this, this.#language));
+    this.#stripeCard.catch(() => undefined);
   }
 
-  private walletDone?: (ok: boolean) => Promise<void>;
+  #walletDone?: (ok: boolean) => Promise<void>;
 
-  private async onPay() {
-    const s = this.store.getState();
+  async #onPay() {
+    const s = this.#store.getState();
     if (s.phase !== 'ready' || !s.session) return;
     // An earlier payment's outcome is unknown: Pay asks about it (the card form may be empty
     // after a reload, and nothing new is paid until the answer is in).
-    if (s.checking) return void this.store.getState().recheck();
+    if (s.checking) return void this.#store.getState().recheck();
     const method = s.session.methods.find((m) => m.id === s.method);
     let source: () => Promise<PaymentSource>;
     const tk = s.session.tokenization;
     if (method?.flow === 'card' && !s.savedMethodId && tk.provider === 'stripe') {
-      const pending = this.stripeCard;
+      const pending = this.#stripeCard;
       if (!pending) return;
       source = async () => (await pending).tokenize();
     } else if (method?.flow === 'wallet' && method.paymentRequest) {
@@ -384,42 +384,42 @@ export class TillCheckout extends LitElement {
       source = async () => {
         const { walletPay } = await loadModule('actions');
         const r = await walletPay(request, total, s.session!.merchantId);
-        this.walletDone = r.complete;
+        this.#walletDone = r.complete;
         return { type: 'wallet', token: r.token };
       };
     } else if (method?.flow === 'card' && !s.savedMethodId) {
-      const card = this.cardForm?.readCard();
+      const card = this.#cardForm?.readCard();
       if (!card) return;
-      const provider = this.provider();
+      const provider = this.#provider();
       if (!provider) return;
       source = () => provider.tokenize(card);
     } else {
       source = async () => ({ type: 'none' });
     }
     await s.pay(source);
-    void this.walletDone?.(this.store.getState().phase !== 'ready');
-    this.walletDone = undefined;
-    if (this.store.getState().phase === 'ready') this.cardForm?.clearCvc();
+    void this.#walletDone?.(this.#store.getState().phase !== 'ready');
+    this.#walletDone = undefined;
+    if (this.#store.getState().phase === 'ready') this.#cardForm?.clearCvc();
   }
 
-  private failureText(): string {
-    const { failure, quote } = this.state.value;
+  #failureText(): string {
+    const { failure, quote } = this.#state.value;
     if (!failure) return '';
     const key = `fail.${failure.code}` as const;
-    if (!hasMessage(this.language, key)) return failure.message;
-    return t(this.language, key, quote ? { amount: formatMoney({ amount: quote.total, currency: quote.currency }, this.language) } : {});
+    if (!hasMessage(this.#language, key)) return failure.message;
+    return t(this.#language, key, quote ? { amount: formatMoney({ amount: quote.total, currency: quote.currency }, this.#language) } : {});
   }
 
   override render() {
-    const s = this.state.value;
-    const lang = this.language;
+    const s = this.#state.value;
+    const lang = this.#language;
     if (s.phase === 'idle' || s.phase === 'loading') {
       return html`<div part="base" class="base" aria-busy="true"><p class="muted">${t(lang, 'loading')}</p></div>`;
     }
     if (s.phase === 'unavailable' || !s.session || !s.quote) {
       return html`<div part="base" class="base">
         <p role="alert" part="failure" class="failure">${t(lang, 'unavailable')} ${s.failure?.message ?? ''}</p>
-        <button class="secondary" @click=${() => void this.store.getState().load(this.sessionId)}>${t(lang, 'retry')}</button>
+        <button class="secondary" @click=${() => void this.#store.getState().load(this.sessionId)}>${t(lang, 'retry')}</button>
       </div>`;
     }
     const total = formatMoney({ amount: s.quote.total, currency: s.quote.currency }, lang);
@@ -432,7 +432,7 @@ export class TillCheckout extends LitElement {
           ${s.session.signedIn && 'PublicKeyCredential' in window && this.passkeyState !== 'unavailable'
             ? this.passkeyState === 'saved'
               ? html`<p role="status">${t(lang, 'passkeySaved')}</p>`
-              : html`<button class="secondary" part="passkey-offer" ?disabled=${this.passkeyState === 'saving'} @click=${this.onEnrollPasskey}>${t(lang, 'passkeyOffer')}</button>`
+              : html`<button class="secondary" part="passkey-offer" ?disabled=${this.passkeyState === 'saving'} @click=${this.#onEnrollPasskey}>${t(lang, 'passkeyOffer')}</button>`
             : nothing}
         </section>
       </div>`;
@@ -440,11 +440,11 @@ export class TillCheckout extends LitElement {
     const busy = s.phase === 'paying' || s.phase === 'action';
     // While a lost payment is being checked, what is paid may not change.
     const locked = busy || s.checking;
-    const options = this.options();
+    const options = this.#options();
     const selected = s.savedMethodId ? `saved:${s.savedMethodId}` : (s.method ?? '');
     const method = s.session.methods.find((m) => m.id === s.method);
     const selectedOption = options.find((o) => optionValue(o) === selected);
-    const oneClick = this.oneClickOption(options);
+    const oneClick = this.#oneClickOption(options);
     const showCard = !oneClick && method?.flow === 'card' && !s.savedMethodId;
     const payLabel = busy
       ? t(lang, 'paying')
@@ -455,44 +455,44 @@ export class TillCheckout extends LitElement {
       <till-order-summary .locale=${lang} .lines=${s.session.lines} .quote=${s.quote} .display=${s.session.displayCurrency}></till-order-summary>
       <till-coupons .locale=${lang} .quote=${s.quote} .result=${this.actionsReady ? s.codeResult : undefined} ?disabled=${locked}
         .labels=${Object.fromEntries(s.session.coupons.map((c) => [c.code, c.label]))}
-        @till-coupon-apply=${(e: CustomEvent<{ code: string }>) => void this.store.getState().applyCode(e.detail.code)}
-        @till-coupon-remove=${(e: CustomEvent<{ code: string }>) => this.store.getState().removeCode(e.detail.code)}></till-coupons>
+        @till-coupon-apply=${(e: CustomEvent<{ code: string }>) => void this.#store.getState().applyCode(e.detail.code)}
+        @till-coupon-remove=${(e: CustomEvent<{ code: string }>) => this.#store.getState().removeCode(e.detail.code)}></till-coupons>
       ${oneClick
         ? nothing
-        : html`<till-method-list .locale=${lang} .options=${options} .value=${selected} ?disabled=${locked} @change=${this.onMethodChange}></till-method-list>`}
+        : html`<till-method-list .locale=${lang} .options=${options} .value=${selected} ?disabled=${locked} @change=${this.#onMethodChange}></till-method-list>`}
       ${showCard && s.session.tokenization.provider === 'stripe'
         ? html`<div class="stripe" part="stripe-card"><span class="label">${t(lang, 'cardDetails')}</span><slot name="till-stripe-card"></slot></div>`
         : showCard
         ? html`<till-card-form .locale=${lang} .brands=${method?.brands ?? []} ?disabled=${busy}></till-card-form>
             ${s.session.signedIn
               ? html`<label class="consent"><input type="checkbox" .checked=${s.saveMethod} ?disabled=${busy}
-                  @change=${(e: Event) => this.store.getState().setSaveMethod((e.target as HTMLInputElement).checked)} /> ${t(lang, 'saveCard')}</label>`
+                  @change=${(e: Event) => this.#store.getState().setSaveMethod((e.target as HTMLInputElement).checked)} /> ${t(lang, 'saveCard')}</label>`
               : nothing}`
         : nothing}
-      ${method?.installments && method.installments.length > 1 ? this.renderInstallments(method.installments, s.quote.total, s.quote.currency, locked) : nothing}
-      ${s.failure ? html`<p role="alert" part="failure" class="failure" data-code=${s.failure.code}>${this.failureText()}</p>` : nothing}
-      ${this.renderRecovery(busy)}
-      <button part="pay-button" class="pay" ?disabled=${busy || s.repricing} aria-busy=${busy || s.repricing ? 'true' : 'false'} @click=${this.onPay}>${payLabel}</button>
+      ${method?.installments && method.installments.length > 1 ? this.#renderInstallments(method.installments, s.quote.total, s.quote.currency, locked) : nothing}
+      ${s.failure ? html`<p role="alert" part="failure" class="failure" data-code=${s.failure.code}>${this.#failureText()}</p>` : nothing}
+      ${this.#renderRecovery(busy)}
+      <button part="pay-button" class="pay" ?disabled=${busy || s.repricing} aria-busy=${busy || s.repricing ? 'true' : 'false'} @click=${this.#onPay}>${payLabel}</button>
       ${oneClick ? html`<button class="secondary" part="other-methods" @click=${() => (this.showAll = true)}>${t(lang, 'otherMethods')}</button>` : nothing}
       ${showCard ? html`<p class="muted small">${t(lang, 'secure')}</p>` : nothing}
-      ${this.renderAction()}
+      ${this.#renderAction()}
     </div>`;
   }
 
-  private renderRecovery(busy: boolean) {
-    const next = this.nextBest();
-    const label = next && this.state.value.session?.methods.find((m) => m.id === next)?.label;
+  #renderRecovery(busy: boolean) {
+    const next = this.#nextBest();
+    const label = next && this.#state.value.session?.methods.find((m) => m.id === next)?.label;
     if (!next || !label || busy) return nothing;
     return html`<button class="secondary" part="recovery" data-method=${next}
-      @click=${() => this.store.getState().selectMethod(next)}>${t(this.language, 'tryInstead', { method: label })}</button>`;
+      @click=${() => this.#store.getState().selectMethod(next)}>${t(this.#language, 'tryInstead', { method: label })}</button>`;
   }
 
   /** Installment choices with the amount per installment; remainders go to the first one. */
-  private renderInstallments(counts: readonly number[], total: number, currency: string, busy: boolean) {
-    const lang = this.language;
-    const chosen = this.state.value.installments;
+  #renderInstallments(counts: readonly number[], total: number, currency: string, busy: boolean) {
+    const lang = this.#language;
+    const chosen = this.#state.value.installments;
     return html`<label class="installments">${t(lang, 'installments')}
-      <select ?disabled=${busy} @change=${(e: Event) => this.store.getState().setInstallments(Number((e.target as HTMLSelectElement).value))}>
+      <select ?disabled=${busy} @change=${(e: Event) => this.#store.getState().setInstallments(Number((e.target as HTMLSelectElement).value))}>
         ${counts.map((n) => {
           const plan = installmentPlan(total, n);
           const fmt = (amount: number) => formatMoney({ amount, currency }, lang);
@@ -507,13 +507,13 @@ export class TillCheckout extends LitElement {
     </label>`;
   }
 
-  private renderAction() {
-    const { phase, action, quote } = this.state.value;
-    if (phase !== 'action' || !action || !this.actionsReady) return phase === 'action' ? html`<p role="status" class="muted">${t(this.language, 'verifying')}</p>` : nothing;
-    return html`<till-payment-action .locale=${this.language} .action=${action.action}
+  #renderAction() {
+    const { phase, action, quote } = this.#state.value;
+    if (phase !== 'action' || !action || !this.actionsReady) return phase === 'action' ? html`<p role="status" class="muted">${t(this.#language, 'verifying')}</p>` : nothing;
+    return html`<till-payment-action .locale=${this.#language} .action=${action.action}
       .amount=${action.amount ?? (quote ? { amount: quote.total, currency: quote.currency } : undefined)}
-      @till-action-cancel=${() => void this.store.getState().cancelAction()}
-      @till-action-passkey=${() => void this.onPasskey()}></till-payment-action>`;
+      @till-action-cancel=${() => void this.#store.getState().cancelAction()}
+      @till-action-passkey=${() => void this.#onPasskey()}></till-payment-action>`;
   }
 }
 

@@ -55,18 +55,18 @@ export class TillCoupons extends LitElement {
   result?: { code: string; applied: boolean; reason?: string };
   disabled = false;
 
-  private get input(): HTMLInputElement {
+  get #input(): HTMLInputElement {
     return this.renderRoot.querySelector<HTMLInputElement>('input')!;
   }
 
-  private intent(type: 'apply' | 'remove', code: string) {
+  #intent(type: 'apply' | 'remove', code: string) {
     this.dispatchEvent(new CustomEvent<CouponIntent>(`till-coupon-${type}`, { detail: { code }, bubbles: true, composed: true }));
   }
 
   private onSubmit(e: Event) {
     e.preventDefault();
-    const code = this.input.value.trim();
-    if (code) this.intent('apply', code);
+    const code = this.#input.value.trim();
+    if (code) this.#intent('apply', code);
   }
 
   /** The status region is always rendered (empty until needed) so screen readers announce changes. */
@@ -87,7 +87,7 @@ export class TillCoupons extends LitElement {
               (a) => html`<li part="coupon" data-code=${a.code}>
                 <span class="code">${a.code}</span><span class="label">${this.labels[a.code] ?? ''}</span>
                 <span class="saving">−${formatMoney({ amount: a.amount, currency: q.currency }, this.locale)}</span>
-                <button type="button" aria-label=${t(this.locale, 'remove', { code: a.code })} ?disabled=${this.disabled} @click=${() => this.intent('remove', a.code)}>×</button>
+                <button type="button" aria-label=${t(this.locale, 'remove', { code: a.code })} ?disabled=${this.disabled} @click=${() => this.#intent('remove', a.code)}>×</button>
               </li>`,
             )}
           </ul>`

@@ -4,12 +4,10 @@
  * module-level registry, because "how to load a chunk" is a property of the page, not of a checkout.
  */
 export interface LazyModules {
-  jwe: () => Promise<typeof import('../lazy/jwe')>;
-  actions: () => Promise<typeof import('../lazy/actions')>;
+  // Chunks outside core (src/lazy/*) add their own entries by declaration merging (each file's
+  // `declare module '../core/lazy'`), so core never imports what it loads.
   /** The coupon engine, needed in the browser only when the shopper edits coupons by hand. */
   pricing: () => Promise<typeof import('./pricing/index')>;
-  /** Stripe Elements glue, only for sessions whose tokenization provider is Stripe. */
-  stripe: () => Promise<typeof import('../lazy/stripe')>;
   /** A shopper-language catalog (see components/i18n/locales); English ships in the bundle. */
   locale: (tag: string) => Promise<{ default: Record<string, string> }>;
 }

@@ -4,10 +4,9 @@
  */
 import { correction, generate } from 'lean-qr';
 
-import type { PasskeyCredential } from '../protocol/index';
-import type { CheckoutStore } from '../store/checkout-store';
+import type { PasskeyCredential, PaymentAction } from '../protocol/index';
 import { containsCardNumber } from '../core/card/index';
-import { TokenizationError } from '../core/tokenize/provider';
+import { TokenizationError } from '../core/tokenize/error';
 
 export { actionMessages, couponMessages, createPaymentActionElement } from '../../components/payment-action/payment-action';
 
@@ -122,13 +121,18 @@ export async function walletPay(
   };
 }
 
+/** What watchPending needs of a checkout: the pending payment, and a way to ask about it again. */
+export interface PendingWatch {
+  getState(): { phase: string; method?: string | undefined; action?: { paymentId: string; action: PaymentAction } | undefined; refreshPayment(): Promise<void> };
+}
+
 /**
  * Follows a pending payment until it settles: polls its status with backoff (1 s → 5 s) and
  * accepts the challenge page's `postMessage` as a shortcut, but only from the origin the server
  * named, about this very payment, whose page lives on that origin; the store then asks the
  * server anyway. Returns a function that stops watching.
  */
-export function watchPending(store: CheckoutStore, sessionId: string): () => void {
+export function watchPending(store: PendingWatch, sessionId: string): () => void {
   const { action, method } = store.getState();
   if (action) remember({ sessionId, paymentId: action.paymentId, method });
   let delay = 1000;
@@ -160,4 +164,11 @@ export function watchPending(store: CheckoutStore, sessionId: string): () => voi
   addEventListener('message', onMessage);
   timer = setTimeout(tick, delay);
   return stop;
+}
+
+declare module '../core/lazy' {
+  interface LazyModules {
+    /** Pending-payment UI and browser ceremonies (QR, redirect, passkeys, wallets). */
+    actions: () => Promise<typeof import('./actions')>;
+  }
 }

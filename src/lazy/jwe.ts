@@ -14,3 +14,10 @@ export async function encryptCard(publicKey: JWK, card: CardPlaintext): Promise<
     .setProtectedHeader({ alg: JWE_ALG, enc: JWE_ENC, cty: 'till-card+json', ...(publicKey.kid ? { kid: publicKey.kid } : {}) })
     .encrypt(key);
 }
+
+declare module '../core/lazy' {
+  interface LazyModules {
+    /** Card encryption (jose), at pay time only. */
+    jwe: () => Promise<typeof import('./jwe')>;
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { loadStripe } from '@stripe/stripe-js/pure';
 import type { PaymentSource } from '../protocol/index';
-import { TokenizationError } from '../core/tokenize/provider';
+import { TokenizationError } from '../core/tokenize/error';
 
 /** The Stripe.js release the pinned @stripe/stripe-js expects (its pure loader's own URL). */
 export const STRIPE_JS_URL = 'https://js.stripe.com/endive/stripe.js';
@@ -83,4 +83,11 @@ export async function mountStripeCard(publishableKey: string, host: HTMLElement,
       mount.remove();
     },
   };
+}
+
+declare module '../core/lazy' {
+  interface LazyModules {
+    /** Stripe Elements glue, only for sessions whose tokenization provider is Stripe. */
+    stripe: () => Promise<typeof import('./stripe')>;
+  }
 }

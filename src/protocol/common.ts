@@ -16,6 +16,14 @@ export const CLIENT_SECRET_PATTERN = /^tcs_[A-Za-z0-9_-]{43}$/;
 /** Largest request body a server accepts, in bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/**
+ * Defines a request schema the widget never runs (only the server kit validates requests): as one
+ * pure call, a bundle that does not use it drops it whole. Without this, zod/mini's `.check()`
+ * method calls inside a definition survive tree-shaking as dead expressions. Use at the call
+ * site as `/* @__PURE__ *\/ requestSchema(() => z.object(…))`.
+ */
+export const requestSchema = <T>(define: () => T): T => define();
+
 const idPattern = /^[A-Za-z0-9_\-.:]+$/;
 
 /** Opaque identifier: 1–128 URL-safe characters. */

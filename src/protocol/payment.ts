@@ -1,71 +1,83 @@
 import * as z from 'zod/mini';
 import { Coupon } from './coupon';
-import { CLIENT_SECRET_PATTERN, Id, MethodId, Money, ShortText } from './common';
+import { CLIENT_SECRET_PATTERN, Id, MethodId, Money, ShortText, requestSchema } from './common';
 import { Quote, Session } from './session';
 
 /** An absolute http(s) URL; kept to a pattern so the browser bundle needs no URL-parsing schema. */
 const HttpUrl = z.string().check(z.maxLength(2048), z.regex(/^https?:\/\/[^\s/?#]+[^\s]*$/));
 
 /** What the browser sends to identify the money source. A card number in clear is never one of them. */
-export const PaymentSource = z.discriminatedUnion('type', [
-  /** Card encrypted in the browser: compact JWE (RSA-OAEP-256, A256GCM) of {@link CardPlaintext}. */
-  z.object({ type: z.literal('card_jwe'), jwe: z.string().check(z.minLength(20), z.maxLength(8192)) }),
-  /** A method saved on the server earlier. */
-  z.object({ type: z.literal('saved'), savedMethodId: Id }),
-  /** Stripe PaymentMethod id from Stripe Elements. */
-  z.object({ type: z.literal('stripe'), paymentMethodId: z.string().check(z.regex(/^pm_[A-Za-z0-9_]+$/)) }),
-  /** A wallet's payment token from the Payment Request API (Google Pay, Apple Pay …), opaque to the browser. */
-  z.object({ type: z.literal('wallet'), token: z.string().check(z.minLength(1), z.maxLength(16384)) }),
-  /** Methods that collect money off-page (QR, redirect, voucher): nothing to send. */
-  z.object({ type: z.literal('none') }),
-]);
+export const PaymentSource = /* @__PURE__ */ requestSchema(() =>
+  z.discriminatedUnion('type', [
+    /** Card encrypted in the browser: compact JWE (RSA-OAEP-256, A256GCM) of {@link CardPlaintext}. */
+    z.object({ type: z.literal('card_jwe'), jwe: z.string().check(z.minLength(20), z.maxLength(8192)) }),
+    /** A method saved on the server earlier. */
+    z.object({ type: z.literal('saved'), savedMethodId: Id }),
+    /** Stripe PaymentMethod id from Stripe Elements. */
+    z.object({ type: z.literal('stripe'), paymentMethodId: z.string().check(z.regex(/^pm_[A-Za-z0-9_]+$/)) }),
+    /** A wallet's payment token from the Payment Request API (Google Pay, Apple Pay …), opaque to the browser. */
+    z.object({ type: z.literal('wallet'), token: z.string().check(z.minLength(1), z.maxLength(16384)) }),
+    /** Methods that collect money off-page (QR, redirect, voucher): nothing to send. */
+    z.object({ type: z.literal('none') }),
+  ]),
+);
 export type PaymentSource = z.infer<typeof PaymentSource>;
 
 /** The JSON object that is encrypted into `card_jwe`. Only the backend that holds the private key reads it. */
-export const CardPlaintext = z.object({
-  number: z.string().check(z.regex(/^\d{12,19}$/)),
-  expMonth: z.int().check(z.minimum(1), z.maximum(12)),
-  expYear: z.int().check(z.minimum(2000), z.maximum(2100)),
-  cvc: z.string().check(z.regex(/^\d{3,4}$/)),
-  name: z.optional(ShortText),
-});
+export const CardPlaintext = /* @__PURE__ */ requestSchema(() =>
+  z.object({
+    number: z.string().check(z.regex(/^\d{12,19}$/)),
+    expMonth: z.int().check(z.minimum(1), z.maximum(12)),
+    expYear: z.int().check(z.minimum(2000), z.maximum(2100)),
+    cvc: z.string().check(z.regex(/^\d{3,4}$/)),
+    name: z.optional(ShortText),
+  }),
+);
 export type CardPlaintext = z.infer<typeof CardPlaintext>;
 
 /** POST /sessions/:id/payments */
-export const PayRequest = z.object({
-  /** Same key + same body replays the stored result; same key + other body is an error. */
-  idempotencyKey: z.string().check(z.minLength(16), z.maxLength(128), z.regex(/^[A-Za-z0-9_-]+$/)),
-  method: MethodId,
-  source: PaymentSource,
-  couponCodes: z.array(Coupon.shape.code).check(z.maxLength(20)),
-  /** The total the shopper saw; the server charges only if its own quote equals it. */
-  expectedTotal: Money,
-  installments: z.optional(z.int().check(z.minimum(1), z.maximum(48))),
-  /** The shopper agreed to save this card for one-click payments next time. */
-  saveMethod: z.optional(z.boolean()),
-  /** Where a redirect method returns the shopper to. */
-  returnUrl: z.optional(HttpUrl),
-});
+export const PayRequest = /* @__PURE__ */ requestSchema(() =>
+  z.object({
+    /** Same key + same body replays the stored result; same key + other body is an error. */
+    idempotencyKey: z.string().check(z.minLength(16), z.maxLength(128), z.regex(/^[A-Za-z0-9_-]+$/)),
+    method: MethodId,
+    source: PaymentSource,
+    couponCodes: z.array(Coupon.shape.code).check(z.maxLength(20)),
+    /** The total the shopper saw; the server charges only if its own quote equals it. */
+    expectedTotal: Money,
+    installments: z.optional(z.int().check(z.minimum(1), z.maximum(48))),
+    /** The shopper agreed to save this card for one-click payments next time. */
+    saveMethod: z.optional(z.boolean()),
+    /** Where a redirect method returns the shopper to. */
+    returnUrl: z.optional(HttpUrl),
+  }),
+);
 export type PayRequest = z.infer<typeof PayRequest>;
 
 /** WebAuthn options as JSON (PublicKeyCredential{Request,Creation}OptionsJSON); the browser parses them. */
 export const WebAuthnOptions = z.looseObject({ challenge: z.string().check(z.maxLength(1024)) });
 
 /** A WebAuthn credential serialised with `PublicKeyCredential.toJSON()`. Verified only by the server. */
-export const PasskeyCredential = z.object({
-  id: z.string().check(z.maxLength(1024)),
-  rawId: z.string().check(z.maxLength(1024)),
-  type: z.literal('public-key'),
-  response: z.record(z.string(), z.unknown()),
-  clientExtensionResults: z.optional(z.record(z.string(), z.unknown())),
-  authenticatorAttachment: z.optional(z.nullable(z.string().check(z.maxLength(32)))),
-});
+export const PasskeyCredential = /* @__PURE__ */ requestSchema(() =>
+  z.object({
+    id: z.string().check(z.maxLength(1024)),
+    rawId: z.string().check(z.maxLength(1024)),
+    type: z.literal('public-key'),
+    response: z.record(z.string(), z.unknown()),
+    clientExtensionResults: z.optional(z.record(z.string(), z.unknown())),
+    authenticatorAttachment: z.optional(z.nullable(z.string().check(z.maxLength(32)))),
+  }),
+);
 export type PasskeyCredential = z.infer<typeof PasskeyCredential>;
 
 /** POST /payments/:id/passkey — the assertion for a `passkey` step-up. */
-export const PasskeyAssertionRequest = z.object({ credential: PasskeyCredential });
+export const PasskeyAssertionRequest = /* @__PURE__ */ requestSchema(() =>
+  z.object({ credential: PasskeyCredential }),
+);
 /** POST /sessions/:id/passkeys — enrol a passkey after a successful payment (shopper agreed). */
-export const PasskeyRegistrationRequest = z.object({ credential: PasskeyCredential });
+export const PasskeyRegistrationRequest = /* @__PURE__ */ requestSchema(() =>
+  z.object({ credential: PasskeyCredential }),
+);
 
 /** What the shopper must do before the payment can complete. */
 export const PaymentAction = z.discriminatedUnion('type', [

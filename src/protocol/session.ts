@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { Coupon, CouponClass, CouponRejection } from './coupon';
-import { CardBrand, Country, Currency, Id, Locale, MethodId, MinorUnits, ShortText } from './common';
+import { CardBrand, Country, Currency, Id, Locale, MethodId, MinorUnits, ShortText, requestSchema } from './common';
 
 export const CartLine = z.object({
   id: Id,
@@ -138,23 +138,27 @@ export const Session = z.object({
 export type Session = z.infer<typeof Session>;
 
 /** POST /sessions — demo and simple backends create a session from product ids; prices come from the server's catalog. */
-export const CreateSessionRequest = z.object({
-  items: z
-    .array(z.object({ productId: Id, quantity: z.int().check(z.minimum(1), z.maximum(999)) }))
-    .check(z.minLength(1), z.maxLength(200)),
-  currency: z.optional(Currency),
-  country: z.optional(Country),
-  locale: z.optional(Locale),
-  // No shopper reference: who the shopper is comes only from the merchant's own authentication
-  // (the server kit's `authenticate` hook). A `shopperRef` sent by an old client is ignored.
-});
+export const CreateSessionRequest = /* @__PURE__ */ requestSchema(() =>
+  z.object({
+    items: z
+      .array(z.object({ productId: Id, quantity: z.int().check(z.minimum(1), z.maximum(999)) }))
+      .check(z.minLength(1), z.maxLength(200)),
+    currency: z.optional(Currency),
+    country: z.optional(Country),
+    locale: z.optional(Locale),
+    // No shopper reference: who the shopper is comes only from the merchant's own authentication
+    // (the server kit's `authenticate` hook). A `shopperRef` sent by an old client is ignored.
+  }),
+);
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 
 /** POST /sessions/:id/quote */
-export const QuoteRequest = z.object({
-  couponCodes: z.array(Coupon.shape.code).check(z.maxLength(20)),
-  method: z.optional(MethodId),
-  /** When true the server chooses the best combination from the session's coupons plus `couponCodes`. */
-  optimize: z.optional(z.boolean()),
-});
+export const QuoteRequest = /* @__PURE__ */ requestSchema(() =>
+  z.object({
+    couponCodes: z.array(Coupon.shape.code).check(z.maxLength(20)),
+    method: z.optional(MethodId),
+    /** When true the server chooses the best combination from the session's coupons plus `couponCodes`. */
+    optimize: z.optional(z.boolean()),
+  }),
+);
 export type QuoteRequest = z.infer<typeof QuoteRequest>;
