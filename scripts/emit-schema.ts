@@ -7,6 +7,7 @@ import * as P from '../src/protocol/index';
 const messages = {
   CreateSessionRequest: P.CreateSessionRequest,
   SessionReply: P.SessionReply,
+  UpdateItemsRequest: P.UpdateItemsRequest,
   QuoteRequest: P.QuoteRequest,
   QuoteReply: P.QuoteReply,
   PayRequest: P.PayRequest,

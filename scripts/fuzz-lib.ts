@@ -34,6 +34,7 @@ type EndpointName = keyof typeof ENDPOINTS;
 const REPLY_SCHEMA: Record<EndpointName, { safeParse(v: unknown): { success: boolean; error?: { issues: unknown[] } } }> = {
   createSession: protocol.SessionReply,
   getSession: protocol.SessionReply,
+  updateItems: protocol.SessionReply,
   quote: protocol.QuoteReply,
   pay: protocol.PaymentReply,
   resolveAttempt: protocol.PaymentReply,
@@ -45,7 +46,7 @@ const REPLY_SCHEMA: Record<EndpointName, { safeParse(v: unknown): { success: boo
 };
 
 /** Endpoints whose handler reads a JSON body. */
-const READS_BODY: ReadonlySet<EndpointName> = new Set(['createSession', 'quote', 'pay', 'resolveAttempt', 'passkeyAssertion', 'passkeyRegistration']);
+const READS_BODY: ReadonlySet<EndpointName> = new Set(['createSession', 'updateItems', 'quote', 'pay', 'resolveAttempt', 'passkeyAssertion', 'passkeyRegistration']);
 
 /** HTTP status of each error code as docs/protocol.md gives it; codes added later are only held to 4xx/5xx. */
 const HTTP_FOR_CODE: Record<string, number> = {
@@ -617,6 +618,7 @@ const arbCredential = fc.record(
 export type Step =
   | { kind: 'create'; env: Envelope; body: unknown }
   | { kind: 'get'; env: Envelope }
+  | { kind: 'items'; env: Envelope; body: unknown }
   | { kind: 'quote'; env: Envelope; codes: string[]; method?: string; optimize?: boolean }
   | { kind: 'pay'; env: Envelope; pay: PaySpec }
   | { kind: 'concurrent'; env: Envelope; pays: PaySpec[]; same: boolean }
@@ -640,6 +642,7 @@ const ENDPOINT_PATHS = Object.values(ENDPOINTS).map((e) => e.path);
 const arbStep: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('create' as const), env: arbEnvelope, body: arbCreateBody }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('get' as const), env: arbEnvelope }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('items' as const), env: arbEnvelope, body: fc.oneof({ weight: 3, arbitrary: arbCreateBody }, { weight: 1, arbitrary: arbHostile }) }) },
   {
     weight: 3,
     arbitrary: fc.record({ kind: fc.constant('quote' as const), env: arbEnvelope, codes: arbCodes, method: fc.constantFrom(...METHOD_IDS, 'nope', '__proto__'), optimize: fc.boolean() }, { requiredKeys: ['kind', 'env', 'codes'] }),
@@ -1041,6 +1044,9 @@ export function createRunner(world: FuzzWorld): Runner {
         break;
       case 'get':
         await fire('GET', sPath, undefined);
+        break;
+      case 'items':
+        await fire('POST', `${sPath}/items`, step.body);
         break;
       case 'quote':
         await fire('POST', `${sPath}/quote`, { couponCodes: step.codes, ...(step.method ? { method: step.method } : {}), ...(step.optimize !== undefined ? { optimize: step.optimize } : {}) });

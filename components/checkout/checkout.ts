@@ -456,7 +456,7 @@ export class TillCheckout extends LitElement {
       <till-coupons .locale=${lang} .quote=${s.quote} .result=${this.actionsReady ? s.codeResult : undefined} ?disabled=${locked}
         .labels=${Object.fromEntries(s.session.coupons.map((c) => [c.code, c.label]))}
         @till-coupon-apply=${(e: CustomEvent<{ code: string }>) => void this.#store.getState().applyCode(e.detail.code)}
-        @till-coupon-remove=${(e: CustomEvent<{ code: string }>) => this.#store.getState().removeCode(e.detail.code)}></till-coupons>
+        @till-coupon-remove=${(e: CustomEvent<{ code: string }>) => void this.#store.getState().removeCode(e.detail.code)}></till-coupons>
       ${oneClick
         ? nothing
         : html`<till-method-list .locale=${lang} .options=${options} .value=${selected} ?disabled=${locked} @change=${this.#onMethodChange}></till-method-list>`}

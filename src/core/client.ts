@@ -11,6 +11,7 @@ import {
   type CreateSessionRequest,
   type PayRequest,
   type QuoteRequest,
+  type UpdateItemsRequest,
 } from '../protocol/index';
 
 /** Why a call produced no protocol reply at all. Protocol-level errors come back as `status: 'error'` replies instead. */
@@ -89,6 +90,8 @@ export function createClient({ baseUrl, fetch: fetchImpl = globalThis.fetch.bind
   return {
     createSession: (req: CreateSessionRequest) => call(SessionReply, 'POST', '/sessions', req),
     getSession: (sessionId: string) => call(SessionReply, 'GET', `/sessions/${id(sessionId)}`),
+    /** Replaces the cart's items (re-priced by the merchant); `session_locked` once a payment holds the cart. */
+    updateItems: (sessionId: string, req: UpdateItemsRequest) => call(SessionReply, 'POST', `/sessions/${id(sessionId)}/items`, req),
     quote: (sessionId: string, req: QuoteRequest) => call(QuoteReply, 'POST', `/sessions/${id(sessionId)}/quote`, req),
     pay: (sessionId: string, req: PayRequest) => call(PaymentReply, 'POST', `/sessions/${id(sessionId)}/payments`, req),
     /** What became of the payment sent with this key; the server voids a key it never saw. */

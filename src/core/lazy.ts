@@ -18,6 +18,11 @@ export function setLoaders(next: Partial<LazyModules>): void {
   loaders = { ...loaders, ...next };
 }
 
+/** Sets loaders only where none is set yet (a runtime's defaults never replace a page's own). */
+export function setDefaultLoaders(defaults: Partial<LazyModules>): void {
+  loaders = { ...defaults, ...loaders };
+}
+
 export function loadModule<K extends keyof LazyModules>(name: K, ...args: Parameters<LazyModules[K]>): ReturnType<LazyModules[K]> {
   const loader = loaders[name] as ((...a: Parameters<LazyModules[K]>) => ReturnType<LazyModules[K]>) | undefined;
   if (!loader) throw new Error(`Till: no loader for "${name}"; call defineTillElements() or load till.js`);

@@ -12,6 +12,7 @@ export * from './payment';
 export const ENDPOINTS = {
   createSession: { method: 'POST', path: '/sessions' },
   getSession: { method: 'GET', path: '/sessions/:sessionId' },
+  updateItems: { method: 'POST', path: '/sessions/:sessionId/items' },
   quote: { method: 'POST', path: '/sessions/:sessionId/quote' },
   pay: { method: 'POST', path: '/sessions/:sessionId/payments' },
   resolveAttempt: { method: 'POST', path: '/sessions/:sessionId/payments/resolve' },

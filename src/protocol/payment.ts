@@ -121,6 +121,8 @@ export const ErrorCode = z.enum([
   'forbidden',
   'session_expired',
   'idempotency_conflict',
+  /** The cart cannot change any more: a payment of the session is pending, unconfirmed or done. */
+  'session_locked',
   'method_not_allowed',
   'rate_limited',
   'internal',

@@ -152,6 +152,13 @@ export const CreateSessionRequest = /* @__PURE__ */ requestSchema(() =>
 );
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 
+/**
+ * POST /sessions/:id/items — replaces the cart's items (quantities; a product left out is removed).
+ * The merchant prices them again; the session keeps its id, secret, owner and expiry.
+ */
+export const UpdateItemsRequest = /* @__PURE__ */ requestSchema(() => z.object({ items: CreateSessionRequest.shape.items }));
+export type UpdateItemsRequest = z.infer<typeof UpdateItemsRequest>;
+
 /** POST /sessions/:id/quote */
 export const QuoteRequest = /* @__PURE__ */ requestSchema(() =>
   z.object({

@@ -1,4 +1,4 @@
-import type { CreateSessionRequest, Coupon, ErrorCode, FailureCode, PasskeyCredential, PaymentAction, PaymentSource, Session } from '../protocol/index';
+import type { CreateSessionRequest, UpdateItemsRequest, Coupon, ErrorCode, FailureCode, PasskeyCredential, PaymentAction, PaymentSource, Session } from '../protocol/index';
 import type { StoredPayment, TillStorage } from './storage/index';
 
 /** What the merchant's backend returns for a new session; the kit adds ids, quotes and expiry. */
@@ -47,6 +47,13 @@ export interface MerchantBackend {
    * whoever `authenticate` named (null for a guest): saved methods come from that shopper only.
    */
   createSession(req: CreateSessionRequest, ctx: TillContext): Promise<SessionDraft | ErrorLike>;
+  /**
+   * Prices a changed cart (`POST /sessions/:id/items`) for an existing session. Optional: without
+   * it the kit asks `createSession` with the new items and the session's currency, country and
+   * locale. The kit keeps the session's id, secret, owner and expiry, and refuses a draft in
+   * another currency.
+   */
+  updateSession?(req: UpdateItemsRequest, session: Session, ctx: TillContext): Promise<SessionDraft | ErrorLike>;
   /** Looks up a code the shopper typed that the session did not offer. */
   resolveCoupon?(code: string, session: Session, ctx: TillContext): Promise<Coupon | undefined>;
   /** Charges (or starts charging) an amount the kit has already re-priced and checked. */

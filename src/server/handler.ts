@@ -26,8 +26,8 @@ export function createTillServer(options: TillServerOptions) {
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   const access = createAccess(kit);
   const coupons = createCouponLookup(kit);
-  const sessions = createSessions(kit, coupons);
   const ledger = createLedger(kit, access, coupons);
+  const sessions = createSessions(kit, coupons, ledger);
   const idempotency = createIdempotency(kit, ledger, coupons);
   const route = createRoutes(kit, { access, sessions, ledger, idempotency });
 

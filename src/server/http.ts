@@ -10,6 +10,7 @@ export const HTTP_FOR_ERROR: Record<ErrorCode, number> = {
   forbidden: 403,
   session_expired: 410,
   idempotency_conflict: 409,
+  session_locked: 409,
   method_not_allowed: 405,
   rate_limited: 429,
   internal: 500,

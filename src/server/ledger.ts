@@ -24,6 +24,8 @@ export interface Answer {
 const paidKey = (sessionId: string) => `${sessionId}:paid`;
 /** The session's payment whose outcome is unknown, while it is. */
 const unknownKey = (sessionId: string) => `${sessionId}:unknown`;
+/** The session's latest payment (a pending QR or challenge holds the cart as it was). */
+const latestKey = (sessionId: string) => `${sessionId}:latest`;
 
 export type Ledger = ReturnType<typeof createLedger>;
 
@@ -67,6 +69,12 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
     // One charge at a time per session (two tabs, two keys), and none once it is paid: the
     // shopper is shown the payment that already succeeded instead of paying twice.
     return withLock(`session:${session.id}`, async () => {
+      // The cart may have changed (POST …/items) since this request read it: price it again.
+      const current = await storage.getSession(session.id);
+      if (current && JSON.stringify([current.session.lines, current.session.shipping]) !== JSON.stringify([session.lines, session.shipping])) {
+        const fresh = bestQuote(await coupons.pricingInput(current.session, req.couponCodes, ctx), req.method);
+        return { status: 409, reply: failed('price_changed', { quote: fresh }) };
+      }
       const paid = await paidPayment(session.id);
       if (paid) return { status: 200, reply: paid.reply };
       // A payment whose outcome is unknown may have taken the money: it is reconciled first, and
@@ -94,6 +102,7 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
     const { id: paymentId, amount, couponCodes } = base;
     return withLock(paymentId, async () => {
       await savePayment({ ...base, reply: UNKNOWN_OUTCOME });
+      await storage.putIdempotency(latestKey(session.id), { bodyHash: 'latest', paymentId });
       let result: AuthorizeResult | undefined;
       try {
         result = await backend.authorize(
@@ -156,6 +165,18 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
     const id = (await storage.getIdempotency(unknownKey(sessionId)))?.paymentId;
     const p = id ? await storage.getPayment(id) : undefined;
     return p?.reply.status === 'error' ? p : undefined;
+  }
+
+  /**
+   * The payment that holds the session's cart as it is: a paid one, one whose outcome is unknown,
+   * or the latest one while it waits for the shopper (QR, voucher, redirect, challenge).
+   */
+  async function blocking(sessionId: string): Promise<StoredPayment | undefined> {
+    const held = (await paidPayment(sessionId)) ?? (await unknownPayment(sessionId));
+    if (held) return held;
+    const id = (await storage.getIdempotency(latestKey(sessionId)))?.paymentId;
+    const latest = id ? await withLock(id, () => pendingPayment(id)).catch(() => undefined) : undefined;
+    return latest?.reply.status === 'requires_action' || latest?.reply.status === 'error' ? latest : undefined;
   }
 
   /** Stores a payment; the first one to succeed marks its session paid, an unknown outcome holds it. */
@@ -239,5 +260,5 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
     });
   }
 
-  return { charge, reconcile, paidPayment, pendingPayment, status, cancel, stepUp, settle, requireAction };
+  return { charge, reconcile, paidPayment, blocking, pendingPayment, status, cancel, stepUp, settle, requireAction };
 }

@@ -10,6 +10,7 @@ import {
   PayRequest,
   PROTOCOL_VERSION,
   QuoteRequest,
+  UpdateItemsRequest,
   VERSION_HEADER,
   WebAuthnOptions,
 } from '../protocol/index';
@@ -44,6 +45,12 @@ export function createRoutes({ backend }: Kit, { access, sessions, ledger, idemp
     const req = validate(QuoteRequest, body);
     const record = await access.openSession(sessionId, call);
     return json({ status: 'ok', quote: await sessions.quote(record, req, access.contextOf(record, call)) });
+  }
+
+  async function updateItems(sessionId: string, body: unknown, call: Call): Promise<Response> {
+    const req = validate(UpdateItemsRequest, body);
+    const record = await access.openSession(sessionId, call);
+    return json({ status: 'ok', session: await sessions.updateItems(record, req, access.contextOf(record, call)) });
   }
 
   async function pay(sessionId: string, body: unknown, call: Call): Promise<Response> {
@@ -116,6 +123,7 @@ export function createRoutes({ backend }: Kit, { access, sessions, ledger, idemp
     if ((p = match('/sessions', path))) return m === 'POST' ? createSession(await readBody(req), call) : notAllowed();
     if ((p = match('/sessions/:id', path))) return m === 'GET' ? json({ status: 'ok', session: (await access.openSession(p.id!, call)).session }) : notAllowed();
     if ((p = match('/sessions/:id/quote', path))) return m === 'POST' ? quote(p.id!, await readBody(req), call) : notAllowed();
+    if ((p = match('/sessions/:id/items', path))) return m === 'POST' ? updateItems(p.id!, await readBody(req), call) : notAllowed();
     if ((p = match('/sessions/:id/payments', path))) return m === 'POST' ? pay(p.id!, await readBody(req), call) : notAllowed();
     if ((p = match('/sessions/:id/payments/resolve', path))) return m === 'POST' ? resolveAttempt(p.id!, await readBody(req), call) : notAllowed();
     if ((p = match('/payments/:id', path))) return m === 'GET' ? paymentStatus(p.id!, call) : notAllowed();

@@ -137,11 +137,11 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         set({ codeResult: { code, applied: true } });
       },
 
-      removeCode(code) {
+      async removeCode(code) {
         const quote = get().quote;
         if (undecided()) return;
         set({ codeResult: undefined });
-        if (quote) void reprice(quote.applied.map((a) => a.code).filter((c) => c !== code));
+        if (quote) await reprice(quote.applied.map((a) => a.code).filter((c) => c !== code));
       },
 
       async pay(getSource) {

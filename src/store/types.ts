@@ -68,7 +68,8 @@ export interface CheckoutState {
   selectMethod(method: string, savedMethodId?: string): void;
   /** Adds a code the shopper typed; codes the session did not offer are resolved by the server. */
   applyCode(code: string): Promise<void>;
-  removeCode(code: string): void;
+  /** Removes a coupon; resolves once the rest are priced again. */
+  removeCode(code: string): Promise<void>;
   /** Pays with the selected method. `source` produces the tokenized instrument at pay time. */
   pay(source: () => Promise<PaymentSource>): Promise<void>;
   /** While `checking`: asks again what became of the unanswered payment; never starts a new one. */
