@@ -266,6 +266,9 @@ export async function createWorld(seed: number, extraOptions: Partial<TillServer
           if (input.method === 'boleto') return { status: 'requires_action', action: { type: 'voucher', reference: `BOL-${input.paymentId}`, expiresAt: clock + 3 * 86400, instructions: 'Pay at any bank.' } };
           if (input.method === 'ideal') return { status: 'requires_action', action: { type: 'redirect', url: `https://bank.test/ideal?p=${input.paymentId}` } };
           return fail('method_unavailable');
+        case 'delegated':
+          // The kit lets a delegated token through only from an authenticated agent; the fuzzer has none.
+          throw new Error('a delegated token reached authorize without an agent');
       }
     },
     // Like the demo and as the hook's contract asks: an assertion the library cannot verify (it

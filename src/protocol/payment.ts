@@ -19,6 +19,12 @@ export const PaymentSource = /* @__PURE__ */ requestSchema(() =>
     z.object({ type: z.literal('wallet'), token: z.string().check(z.minLength(1), z.maxLength(16384)) }),
     /** Methods that collect money off-page (QR, redirect, voucher): nothing to send. */
     z.object({ type: z.literal('none') }),
+    /**
+     * An AI agent's delegated payment token (e.g. ACP's delegated payment vault token): a credential
+     * limited by a mandate the merchant's processor verifies. Accepted only from an authenticated
+     * agent, and the only source an agent may pay with.
+     */
+    z.object({ type: z.literal('delegated'), token: z.string().check(z.minLength(1), z.maxLength(512), z.regex(/^[A-Za-z0-9_\-.:]+$/)) }),
   ]),
 );
 export type PaymentSource = z.infer<typeof PaymentSource>;
@@ -123,6 +129,10 @@ export const ErrorCode = z.enum([
   'idempotency_conflict',
   /** The cart cannot change any more: a payment of the session is pending, unconfirmed or done. */
   'session_locked',
+  /** An agent's mandate is missing, unknown, expired, used up, or for another merchant or currency. */
+  'mandate_invalid',
+  /** The amount is over what the agent's mandate allows. */
+  'mandate_exceeded',
   'method_not_allowed',
   'rate_limited',
   'internal',

@@ -3,7 +3,7 @@
  * signed-in shopper opens only for that shopper (see docs/security.md).
  */
 import { CLIENT_SECRET_HEADER, type Session } from '../protocol/index';
-import type { Shopper, TillContext } from './backend';
+import type { Agent, Shopper, TillContext } from './backend';
 import { RequestError } from './http';
 import type { Kit } from './kit';
 import { secretMatches } from './secrets';
@@ -13,6 +13,8 @@ import type { SessionRecord, StoredPayment } from './storage/index';
 export interface Call {
   request: Request | undefined;
   shopper(): Promise<Shopper | null>;
+  /** The AI agent making the call (asked of `authenticateAgent` at most once), or null for a person. */
+  agent(): Promise<Agent | null>;
 }
 
 const NOT_FOUND = 'Unknown checkout session.';
@@ -22,10 +24,20 @@ export type Access = ReturnType<typeof createAccess>;
 export function createAccess({ options, storage, now }: Kit) {
   function callOf(request: Request | undefined): Call {
     let who: Promise<Shopper | null> | undefined;
+    let bot: Promise<Agent | null> | undefined;
     return {
       request,
       shopper: () => (who ??= request && options.authenticate ? authenticated(request) : Promise.resolve(null)),
+      agent: () => (bot ??= request && options.authenticateAgent ? authenticatedAgent(request) : Promise.resolve(null)),
     };
+  }
+
+  async function authenticatedAgent(request: Request): Promise<Agent | null> {
+    const a = await options.authenticateAgent!(request);
+    if (a === null || a === undefined) return null;
+    const id = (a as Partial<Agent>).agentId;
+    if (typeof id !== 'string' || id.length < 1 || id.length > 128) throw new Error('authenticateAgent() returned an invalid agentId');
+    return { agentId: id };
   }
 
   async function authenticated(request: Request): Promise<Shopper | null> {
@@ -36,9 +48,10 @@ export function createAccess({ options, storage, now }: Kit) {
     return { shopperId: id };
   }
 
-  /** The context backend hooks get for a session: its owner, checked by openSession(). */
-  function contextOf(record: SessionRecord, call: Call): TillContext {
-    return { request: call.request, shopper: record.shopperId ? { shopperId: record.shopperId } : null };
+  /** The context backend hooks get for a session: its owner, checked by openSession(), and the calling agent. */
+  async function contextOf(record: SessionRecord, call: Call): Promise<TillContext> {
+    const agent = await call.agent();
+    return { request: call.request, shopper: record.shopperId ? { shopperId: record.shopperId } : null, ...(agent ? { agent } : {}) };
   }
 
   /**

@@ -19,7 +19,36 @@ export interface Shopper {
 export interface TillContext {
   request: Request | undefined;
   shopper: Shopper | null;
+  /** The AI agent making this call, as `authenticateAgent` named it (absent for a person's call). */
+  agent?: Agent;
 }
+
+/** An AI agent (an assistant platform acting for a buyer), as the merchant's own agent authentication knows it. */
+export interface Agent {
+  /** The merchant's stable id of the agent platform or credential (1–128 characters). */
+  agentId: string;
+}
+
+/**
+ * What an agent may spend, as the merchant's processor knows it for a delegated payment token (ACP
+ * calls it the token's allowance). The kit refuses any payment outside it, whatever the agent asks.
+ */
+export interface Mandate {
+  id: string;
+  /** The most one payment may charge, in the mandate's currency (minor units). */
+  maxAmount: { amount: number; currency: string };
+  /** The merchant it was issued for: must be the session's `merchantId`. */
+  merchantId: string;
+  /** Unix seconds. */
+  expiresAt: number;
+  /** `single`: one successful checkout (retries of that same checkout allowed); `recurring`: many. */
+  use: 'single' | 'recurring';
+  /** When set, the mandate is for this checkout session only. */
+  sessionId?: string;
+}
+
+/** Who started a payment: the shopper in the widget, or an agent under a mandate. */
+export type Actor = { type: 'shopper' } | { type: 'agent'; agentId: string; mandateId: string };
 
 export interface AuthorizeInput {
   paymentId: string;
@@ -33,6 +62,10 @@ export interface AuthorizeInput {
   installments?: number;
   returnUrl?: string;
   saveMethod?: boolean;
+  /** Who started it; for an agent, under which mandate (already checked by the kit). */
+  actor: Actor;
+  /** The mandate an agent's delegated token carries (only for `actor.type === 'agent'`). */
+  mandate?: Mandate;
 }
 
 export type AuthorizeResult =
@@ -54,6 +87,11 @@ export interface MerchantBackend {
    * another currency.
    */
   updateSession?(req: UpdateItemsRequest, session: Session, ctx: TillContext): Promise<SessionDraft | ErrorLike>;
+  /**
+   * What an agent's delegated payment token allows (its mandate), as the merchant's processor
+   * says; `undefined` for a token it does not know. Without this hook agents cannot pay.
+   */
+  verifyMandate?(token: string, session: Session, ctx: TillContext & { agent: Agent }): Promise<Mandate | undefined>;
   /** Looks up a code the shopper typed that the session did not offer. */
   resolveCoupon?(code: string, session: Session, ctx: TillContext): Promise<Coupon | undefined>;
   /** Charges (or starts charging) an amount the kit has already re-priced and checked. */
@@ -93,6 +131,12 @@ export interface TillServerOptions {
    * the browser puts in a body is trusted for it. Without it every checkout is a guest checkout.
    */
   authenticate?: (request: Request) => Promise<Shopper | null>;
+  /**
+   * The merchant's authentication of AI agents (e.g. `Authorization: Bearer <agent key>`): the
+   * agent making this request, or null for a person. Agent protocols (ACP) need it; on the Till
+   * protocol an agent's payments must carry a `delegated` token under a mandate.
+   */
+  authenticateAgent?: (request: Request) => Promise<Agent | null>;
   /**
    * Typed coupon codes the server looks up per session per 10 minutes (default 30); beyond it the
    * quote answers `rate_limited`, so hidden codes cannot be enumerated.

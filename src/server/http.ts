@@ -11,6 +11,8 @@ export const HTTP_FOR_ERROR: Record<ErrorCode, number> = {
   session_expired: 410,
   idempotency_conflict: 409,
   session_locked: 409,
+  mandate_invalid: 403,
+  mandate_exceeded: 403,
   method_not_allowed: 405,
   rate_limited: 429,
   internal: 500,

@@ -5,8 +5,8 @@
  * anything else is charged on that session.
  */
 import { bestQuote, priceWith } from '../core/pricing/index';
-import { PROTOCOL_VERSION, type PasskeyCredential, type PaymentAction, type PaymentReply, type PayRequest, type Session } from '../protocol/index';
-import type { AuthorizeResult, TillContext } from './backend';
+import { PROTOCOL_VERSION, type PasskeyCredential, type PaymentAction, type PaymentReply, type PaymentSource, type PayRequest, type Session } from '../protocol/index';
+import type { Actor, AuthorizeResult, Mandate, TillContext } from './backend';
 import type { Access } from './access';
 import type { CouponLookup } from './coupon-lookup';
 import { RequestError } from './http';
@@ -26,6 +26,33 @@ const paidKey = (sessionId: string) => `${sessionId}:paid`;
 const unknownKey = (sessionId: string) => `${sessionId}:unknown`;
 /** The session's latest payment (a pending QR or challenge holds the cart as it was). */
 const latestKey = (sessionId: string) => `${sessionId}:latest`;
+
+/** A single-use mandate's claim: the checkout session it was used for. */
+const mandateKey = (mandateId: string) => `mandate:${mandateId}`;
+
+/**
+ * An agent pays only with a delegated token, under the mandate the merchant's processor says the
+ * token carries; a person never sends one. Returns that mandate (undefined for a person).
+ */
+async function verifiedMandate(backend: Kit['backend'], session: Session, src: PaymentSource, ctx: TillContext): Promise<Mandate | undefined> {
+  const { agent } = ctx;
+  if (!agent) {
+    if (src.type === 'delegated') throw new RequestError('mandate_invalid', 'Delegated payment tokens are accepted from authenticated agents only.');
+    return undefined;
+  }
+  if (src.type !== 'delegated') throw new RequestError('mandate_invalid', 'An agent pays only with a delegated payment token under a mandate.');
+  const mandate = backend.verifyMandate ? await backend.verifyMandate(src.token, session, { ...ctx, agent }) : undefined;
+  if (!mandate) throw new RequestError('mandate_invalid', 'The payment token carries no mandate this shop accepts.');
+  return mandate;
+}
+
+/** The mandate's limits, checked by the kit whatever the agent or the processor says. */
+function withinMandate(m: Mandate, session: Session, amount: { amount: number; currency: string }, nowS: number): void {
+  if (m.merchantId !== session.merchantId || (m.sessionId !== undefined && m.sessionId !== session.id)) throw new RequestError('mandate_invalid', 'The mandate is for another merchant or checkout.');
+  if (m.maxAmount.currency !== amount.currency) throw new RequestError('mandate_invalid', `The mandate is in ${m.maxAmount.currency}; this checkout is in ${amount.currency}.`);
+  if (!(m.expiresAt > nowS)) throw new RequestError('mandate_invalid', 'The mandate has expired.');
+  if (!Number.isSafeInteger(m.maxAmount.amount) || amount.amount > m.maxAmount.amount) throw new RequestError('mandate_exceeded', `The total is over what the mandate allows (${m.maxAmount.amount} ${m.maxAmount.currency} minor units).`);
+}
 
 export type Ledger = ReturnType<typeof createLedger>;
 
@@ -54,6 +81,7 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
       if (!record.shopperId) throw new RequestError('forbidden', 'Sign in to pay with a saved method.');
       if (!session.savedMethods.some((s) => s.id === src.savedMethodId && s.method === req.method)) throw new RequestError('not_found', 'Unknown saved payment method.');
     }
+    const mandate = await verifiedMandate(backend, session, src, ctx);
     // Never trust the client's total: price the requested codes ourselves.
     const input = await coupons.pricingInput(session, req.couponCodes, ctx);
     const q = priceWith(input, req.couponCodes, req.method);
@@ -64,8 +92,10 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
     }
     const paymentId = newId('pay');
     const amount = { amount: q.total, currency: session.currency };
+    if (mandate) withinMandate(mandate, session, amount, now());
     const couponCodes = q.applied.map((a) => a.code);
-    const base: Omit<StoredPayment, 'reply'> = { id: paymentId, sessionId: session.id, method: req.method, amount, couponCodes, createdAt: now() };
+    const actor: Actor = ctx.agent && mandate ? { type: 'agent', agentId: ctx.agent.agentId, mandateId: mandate.id } : { type: 'shopper' };
+    const base: Omit<StoredPayment, 'reply'> = { id: paymentId, sessionId: session.id, method: req.method, amount, couponCodes, createdAt: now(), actor };
     // One charge at a time per session (two tabs, two keys), and none once it is paid: the
     // shopper is shown the payment that already succeeded instead of paying twice.
     return withLock(`session:${session.id}`, async () => {
@@ -85,10 +115,16 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
         if (now?.reply.status === 'succeeded') return { status: 200, reply: now.reply };
         if (!now || now.reply.status === 'error') return { status: httpStatusOf(open.reply), reply: open.reply };
       }
+      // A single-use mandate is claimed for this checkout before any money moves: another
+      // checkout can never use it, retries of this one (after a decline) may.
+      if (mandate?.use === 'single') {
+        const used = await storage.claimIdempotency(mandateKey(mandate.id), { bodyHash: session.id });
+        if (used && used.bodyHash !== session.id) throw new RequestError('mandate_invalid', 'This mandate was already used for another checkout.');
+      }
       // Reserve the key for this payment before any money moves (see IdempotencyRecord).
       const taken = await reserve(paymentId);
       if (taken) return { taken };
-      return authorizeLocked(session, req, base, ctx);
+      return authorizeLocked(session, req, base, ctx, mandate);
     });
   }
 
@@ -98,7 +134,7 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
    * it works, so a webhook settling it meanwhile waits for the charge to be recorded instead of
    * missing it. (Never await settle() inside authorize(): that would wait for itself.)
    */
-  function authorizeLocked(session: Session, req: PayRequest, base: Omit<StoredPayment, 'reply'>, ctx: TillContext) {
+  function authorizeLocked(session: Session, req: PayRequest, base: Omit<StoredPayment, 'reply'>, ctx: TillContext, mandate: Mandate | undefined) {
     const { id: paymentId, amount, couponCodes } = base;
     return withLock(paymentId, async () => {
       await savePayment({ ...base, reply: UNKNOWN_OUTCOME });
@@ -117,6 +153,8 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
             ...(req.installments ? { installments: req.installments } : {}),
             ...(req.returnUrl ? { returnUrl: req.returnUrl } : {}),
             ...(req.saveMethod ? { saveMethod: true } : {}),
+            actor: base.actor ?? { type: 'shopper' },
+            ...(mandate ? { mandate } : {}),
           },
           ctx,
         );

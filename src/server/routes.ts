@@ -44,19 +44,19 @@ export function createRoutes({ backend }: Kit, { access, sessions, ledger, idemp
   async function quote(sessionId: string, body: unknown, call: Call): Promise<Response> {
     const req = validate(QuoteRequest, body);
     const record = await access.openSession(sessionId, call);
-    return json({ status: 'ok', quote: await sessions.quote(record, req, access.contextOf(record, call)) });
+    return json({ status: 'ok', quote: await sessions.quote(record, req, await access.contextOf(record, call)) });
   }
 
   async function updateItems(sessionId: string, body: unknown, call: Call): Promise<Response> {
     const req = validate(UpdateItemsRequest, body);
     const record = await access.openSession(sessionId, call);
-    return json({ status: 'ok', session: await sessions.updateItems(record, req, access.contextOf(record, call)) });
+    return json({ status: 'ok', session: await sessions.updateItems(record, req, await access.contextOf(record, call)) });
   }
 
   async function pay(sessionId: string, body: unknown, call: Call): Promise<Response> {
     const req = validate(PayRequest, body);
     const record = await access.openSession(sessionId, call);
-    const done = await idempotency.pay(record, req, access.contextOf(record, call));
+    const done = await idempotency.pay(record, req, await access.contextOf(record, call));
     return json(done.reply, done.status);
   }
 
@@ -71,13 +71,13 @@ export function createRoutes({ backend }: Kit, { access, sessions, ledger, idemp
 
   async function paymentStatus(paymentId: string, call: Call): Promise<Response> {
     const { record, payment } = await access.openPayment(paymentId, call);
-    const now = await ledger.status(record, payment, access.contextOf(record, call));
+    const now = await ledger.status(record, payment, await access.contextOf(record, call));
     return json(now.reply, now.status);
   }
 
   async function cancelPayment(paymentId: string, call: Call): Promise<Response> {
     const { record } = await access.openPayment(paymentId, call);
-    return json(await ledger.cancel(paymentId, access.contextOf(record, call)));
+    return json(await ledger.cancel(paymentId, await access.contextOf(record, call)));
   }
 
   async function passkeyAssertion(paymentId: string, body: unknown, call: Call): Promise<Response> {
@@ -86,7 +86,7 @@ export function createRoutes({ backend }: Kit, { access, sessions, ledger, idemp
     const { record } = await access.openPayment(paymentId, call);
     // Step-up answers only for the signed-in shopper who owns the session (checked by openPayment).
     if (!record.shopperId) throw new RequestError('forbidden', 'Passkeys need a signed-in shopper.');
-    const done = await ledger.stepUp(paymentId, credential, access.contextOf(record, call));
+    const done = await ledger.stepUp(paymentId, credential, await access.contextOf(record, call));
     return json(done.reply, done.status);
   }
 

@@ -10,6 +10,10 @@ export interface SessionRecord {
   secretHash: string;
   /** The shopper the merchant's `authenticate` hook named when the session was created. */
   shopperId?: string;
+  /** The agent that created it through an agent protocol (ACP): only that agent may act on it there. */
+  agentId?: string;
+  /** State an agent protocol keeps on the session (ACP: status, buyer, coupon codes, method). */
+  agentState?: Record<string, unknown>;
 }
 
 export interface StoredPayment {
@@ -20,6 +24,8 @@ export interface StoredPayment {
   couponCodes: string[];
   reply: PaymentReply;
   createdAt: number;
+  /** Who started it (absent on payments stored before agents: the shopper). */
+  actor?: { type: 'shopper' } | { type: 'agent'; agentId: string; mandateId: string };
 }
 
 export interface IdempotencyRecord {
