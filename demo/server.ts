@@ -16,7 +16,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import { createTillServer, type AuthorizeResult, type SessionDraft, type Shopper, type StoredPayment, type TillContext } from '../src/server/index';
+import { ACP_VERSION, createTillServer, type Actor, type Agent, type AuthorizeResult, type Mandate, type SessionDraft, type Shopper, type StoredPayment, type TillContext } from '../src/server/index';
 import { migrate, pgliteStorage, postgresStorage, type SqlDb, type TillStorage } from '../src/server/storage/node';
 import { COUNTRY_DEFAULTS, DISPLAY_RATES, demoCoupons, hiddenCoupon, METHODS, PRIORS, PRODUCTS, SHIPPING } from './catalog';
 import { authorizeCard, decryptCard, TEST_OUTCOME } from './processor';
@@ -30,6 +30,8 @@ export type { LedgerEntry } from './store';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const API = '/api/till/v1';
 const LOGIN_COOKIE = 'till_demo_login';
+/** The agent credential the demo accepts (a real merchant issues one per agent platform). */
+export const DEMO_AGENT_KEY = 'demo-agent';
 const LOGIN_SECONDS = 30 * 86_400;
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
@@ -114,7 +116,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
     return login ? { shopperId: login.shopperId } : null;
   }
 
-  const ledgerBase = (p: { paymentId: string; sessionId: string; method: string; amount: { amount: number; currency: string }; couponCodes: string[] }, ctx: TillContext, installments?: number) => ({
+  const ledgerBase = (p: { paymentId: string; sessionId: string; method: string; amount: { amount: number; currency: string }; couponCodes: string[]; actor?: Actor }, ctx: TillContext, installments?: number) => ({
     paymentId: p.paymentId,
     sessionId: p.sessionId,
     method: p.method,
@@ -123,13 +125,34 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
     coupons: p.couponCodes,
     ...(ctx.shopper ? { shopperId: ctx.shopper.shopperId } : {}),
     ...(installments ? { installments } : {}),
+    // Who paid, as the kit recorded it on the payment: the shopper, or an agent under a mandate.
+    actor: p.actor?.type ?? 'shopper',
+    ...(p.actor?.type === 'agent' ? { agentId: p.actor.agentId, mandateId: p.actor.mandateId } : {}),
   });
+
+  /** The demo's agent credential (README): `Authorization: Bearer demo-agent`. */
+  async function authenticateAgent(request: Request): Promise<Agent | null> {
+    return request.headers.get('authorization') === `Bearer ${DEMO_AGENT_KEY}` ? { agentId: 'demo-agent' } : null;
+  }
 
   const till = createTillServer({
     basePath: API,
     storage,
     authenticate,
+    authenticateAgent,
+    // The Agentic Commerce Protocol beside the Till protocol, on the same sessions and ledger.
+    acp: {
+      basePath: '/acp',
+      psp: 'till-demo-psp',
+      links: [{ type: 'terms_of_use', url: 'https://till.invalid/demo/terms' }],
+      orderUrl: (orderId) => `${origin}/demo/orders/${encodeURIComponent(orderId)}`,
+    },
     backend: {
+      /** The simulated PSP's word on a delegated token: the allowance it was issued with. */
+      async verifyMandate(token): Promise<Mandate | undefined> {
+        const t = await store.delegatedToken(token);
+        return t ? (t.mandate as unknown as Mandate) : undefined;
+      },
       async createSession(req, ctx): Promise<SessionDraft | { error: 'invalid_request'; message: string }> {
         const country = req.country ?? 'US';
         const defaults = COUNTRY_DEFAULTS[country];
@@ -203,6 +226,11 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
           const saved = shopperId ? (await store.vault(shopperId)).find((v) => v.method.id === source.savedMethodId) : undefined;
           if (!saved) return { status: 'failed', code: 'method_unavailable' };
           result = authorizeToken(saved.method, saved.outcome, new Date());
+        } else if (source.type === 'delegated') {
+          // An agent's delegated token (the kit has checked its mandate): the card it stands for.
+          const t = await store.delegatedToken(source.token);
+          if (!t) return { status: 'failed', code: 'method_unavailable' };
+          result = authorizeToken(t.card, t.outcome === 'challenge' ? 'approved' : t.outcome, new Date());
         } else if (source.type === 'wallet') {
           // Simulated wallet processor: the token is the wallet's opaque payment data.
           if (source.token.includes('DECLINE')) return { status: 'failed', code: 'card_declined' };
@@ -315,6 +343,47 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
     return { status: 200, body: { signedIn: true, username }, cookie: `${LOGIN_COOKIE}=${token}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${LOGIN_SECONDS}` };
   }
 
+  /**
+   * The simulated PSP's ACP delegate_payment endpoint: an agent platform hands it a card and an
+   * allowance and gets a vault token limited to that allowance (the mandate the kit enforces). As
+   * a processor's vault, it keeps brand, last four, expiry and the simulated outcome, never the PAN.
+   */
+  async function delegatePayment(request: Request, raw: string): Promise<{ status: number; body: unknown }> {
+    if (!(await authenticateAgent(request))) return { status: 401, body: { type: 'invalid_request', code: 'unauthorized', message: 'Send Authorization: Bearer demo-agent.' } };
+    let input: { payment_method?: Record<string, unknown>; allowance?: Record<string, unknown> } | null;
+    try {
+      input = JSON.parse(raw) as typeof input;
+    } catch {
+      input = null;
+    }
+    const pm = input?.payment_method ?? {};
+    const al = input?.allowance ?? {};
+    const card = CardPlaintext.safeParse({ number: String(pm.number ?? ''), expMonth: Number(pm.exp_month), expYear: Number(pm.exp_year), cvc: String(pm.cvc ?? '000') });
+    const expires = typeof al.expires_at === 'string' ? Date.parse(al.expires_at) : NaN;
+    const max = al.max_amount;
+    const currency = typeof al.currency === 'string' ? al.currency.toUpperCase() : '';
+    const bad = (param: string) => ({ status: 400, body: { type: 'invalid_request', code: 'invalid', message: `Invalid ${param}.`, param: `$.${param}` } });
+    if (pm.type !== 'card' || !card.success) return bad('payment_method');
+    if (!Number.isSafeInteger(max) || (max as number) < 0) return bad('allowance.max_amount');
+    if (!(currency in SHIPPING)) return bad('allowance.currency');
+    if (!Number.isFinite(expires)) return bad('allowance.expires_at');
+    if (al.reason !== 'one_time' && al.reason !== 'recurring') return bad('allowance.reason');
+    if (typeof al.merchant_id !== 'string') return bad('allowance.merchant_id');
+    const token = `vt_${randomBytes(16).toString('hex')}`;
+    const r = authorizeCard({ ...card.data, expYear: 2099 }, new Date());
+    const brand = r.status === 'declined' ? 'visa' : r.brand;
+    const mandate: Mandate = {
+      id: token,
+      maxAmount: { amount: max as number, currency },
+      merchantId: al.merchant_id,
+      expiresAt: Math.floor(expires / 1000),
+      use: al.reason === 'one_time' ? 'single' : 'recurring',
+      ...(typeof al.checkout_session_id === 'string' ? { sessionId: al.checkout_session_id } : {}),
+    };
+    await store.addDelegatedToken(token, mandate as unknown as Record<string, unknown>, { brand, last4: card.data.number.slice(-4), expMonth: card.data.expMonth, expYear: card.data.expYear }, TEST_OUTCOME(card.data.number));
+    return { status: 201, body: { id: token, created: new Date().toISOString(), metadata: {} } };
+  }
+
   // Strict: this origin only, no inline code or eval, and DOM sinks only through the Trusted Types
   // policies in use (Lit's). Stripe.js, its Elements frames and its API are allowed only on a page
   // opened for the Stripe provider (`?provider=stripe`), with Till's Stripe.js loader policy.
@@ -419,6 +488,25 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
         if (fault === 'lose-reply') return cut();
         res.writeHead(response.status, Object.fromEntries(response.headers));
         return res.end(await response.text());
+      }
+      if (path.startsWith('/acp/')) {
+        const { request } = await toRequest(req, url);
+        const response = await till.handle(request);
+        res.writeHead(response.status, Object.fromEntries(response.headers));
+        return res.end(await response.text());
+      }
+      if (path === '/.well-known/acp.json' && req.method === 'GET') {
+        return sendJson(res, {
+          protocol: { name: 'acp', version: ACP_VERSION, supported_versions: [ACP_VERSION] },
+          api_base_url: `${origin}/acp`,
+          transports: ['rest'],
+          capabilities: { services: ['checkout', 'delegate_payment'], supported_currencies: Object.keys(SHIPPING).map((c) => c.toLowerCase()) },
+        });
+      }
+      if (path === '/psp/agentic_commerce/delegate_payment' && req.method === 'POST') {
+        const { request, body } = await toRequest(req, url);
+        const r = await delegatePayment(request, body);
+        return sendJson(res, r.body, r.status);
       }
       if (path === '/demo/network' && req.method === 'POST') {
         const { body } = await toRequest(req, url);

@@ -52,6 +52,24 @@ export const DEMO_MIGRATIONS = [
       CREATE TABLE demo_keys (id text PRIMARY KEY, jwk jsonb NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'agents: who paid (shopper or agent, under which mandate), delegated payment tokens',
+    sql: `
+      ALTER TABLE demo_orders ADD COLUMN actor text NOT NULL DEFAULT 'shopper';
+      ALTER TABLE demo_orders ADD COLUMN agent_id text;
+      ALTER TABLE demo_orders ADD COLUMN mandate_id text;
+      -- The simulated PSP's delegated payment tokens (ACP delegate_payment): what each allows and
+      -- what card it stands for (brand, last four, simulated outcome), never the card number.
+      CREATE TABLE demo_delegated_tokens (
+        token text PRIMARY KEY,
+        mandate jsonb NOT NULL,
+        card jsonb NOT NULL,
+        outcome text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 export interface LedgerEntry {
@@ -65,6 +83,10 @@ export interface LedgerEntry {
   card?: { brand: string; last4: string };
   shopperId?: string;
   installments?: number;
+  /** Who paid: the shopper in the widget, or an agent under a mandate. */
+  actor: 'shopper' | 'agent';
+  agentId?: string;
+  mandateId?: string;
   at: string;
 }
 
@@ -88,6 +110,9 @@ const toEntry = (r: Row): LedgerEntry => ({
   ...(r.card ? { card: r.card as { brand: string; last4: string } } : {}),
   ...(r.shopper_id ? { shopperId: String(r.shopper_id) } : {}),
   ...(r.installments ? { installments: Number(r.installments) } : {}),
+  actor: r.actor === 'agent' ? 'agent' : 'shopper',
+  ...(r.agent_id ? { agentId: String(r.agent_id) } : {}),
+  ...(r.mandate_id ? { mandateId: String(r.mandate_id) } : {}),
   at: new Date(r.at as string).toISOString(),
 });
 
@@ -97,12 +122,12 @@ export function demoStore(db: SqlDb) {
      * Books an order for a payment, once: a second booking of the same payment returns the first
      * order (the unique payment_id constraint decides, across every instance).
      */
-    async book(e: Omit<LedgerEntry, 'orderId' | 'at'>): Promise<string> {
+    async book(e: Omit<LedgerEntry, 'orderId' | 'at' | 'actor'> & { actor?: LedgerEntry['actor'] }): Promise<string> {
       const rows = await db.query<Row>(
-        `INSERT INTO demo_orders (order_id, payment_id, session_id, method, amount, currency, coupons, card, shopper_id, installments)
-         VALUES ('ord_' || nextval('demo_order_seq'), $1, $2, $3, $4, $5, $6, $7, $8, $9)
+        `INSERT INTO demo_orders (order_id, payment_id, session_id, method, amount, currency, coupons, card, shopper_id, installments, actor, agent_id, mandate_id)
+         VALUES ('ord_' || nextval('demo_order_seq'), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (payment_id) DO NOTHING RETURNING order_id`,
-        [e.paymentId, e.sessionId, e.method, e.amount, e.currency, JSON.stringify(e.coupons), e.card ? JSON.stringify(e.card) : null, e.shopperId ?? null, e.installments ?? null],
+        [e.paymentId, e.sessionId, e.method, e.amount, e.currency, JSON.stringify(e.coupons), e.card ? JSON.stringify(e.card) : null, e.shopperId ?? null, e.installments ?? null, e.actor ?? 'shopper', e.agentId ?? null, e.mandateId ?? null],
       );
       if (rows[0]) return String(rows[0].order_id);
       return (await this.orderOf(e.paymentId))!.orderId;
@@ -116,6 +141,15 @@ export function demoStore(db: SqlDb) {
     },
     async hasOrders(shopperId: string): Promise<boolean> {
       return (await db.query('SELECT 1 FROM demo_orders WHERE shopper_id = $1 LIMIT 1', [shopperId])).length > 0;
+    },
+    /** The simulated PSP issues a delegated payment token for an agent (see /demo/delegate_payment). */
+    async addDelegatedToken(token: string, mandate: Record<string, unknown>, card: { brand: string; last4: string; expMonth: number; expYear: number }, outcome: string): Promise<void> {
+      await db.query('INSERT INTO demo_delegated_tokens (token, mandate, card, outcome) VALUES ($1, $2, $3, $4)', [token, JSON.stringify(mandate), JSON.stringify(card), outcome]);
+    },
+    async delegatedToken(token: string): Promise<{ mandate: Record<string, unknown>; card: { brand: string; last4: string; expMonth: number; expYear: number }; outcome: string } | undefined> {
+      const rows = await db.query<Row>('SELECT mandate, card, outcome FROM demo_delegated_tokens WHERE token = $1', [token]);
+      const r = rows[0];
+      return r ? { mandate: r.mandate as Record<string, unknown>, card: r.card as never, outcome: String(r.outcome) } : undefined;
     },
     async clearLedger(): Promise<void> {
       await db.query('DELETE FROM demo_orders');

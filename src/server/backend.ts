@@ -1,5 +1,6 @@
 import type { CreateSessionRequest, UpdateItemsRequest, Coupon, ErrorCode, FailureCode, PasskeyCredential, PaymentAction, PaymentSource, Session } from '../protocol/index';
 import type { StoredPayment, TillStorage } from './storage/index';
+import type { AcpOptions } from './acp/options';
 
 /** What the merchant's backend returns for a new session; the kit adds ids, quotes and expiry. */
 export type SessionDraft = Omit<Session, 'id' | 'quote' | 'methodQuotes' | 'expiresAt' | 'signedIn'> & { ttlSeconds?: number };
@@ -146,6 +147,12 @@ export interface TillServerOptions {
   /** Path prefix the handler is mounted under, e.g. `/api/till/v1`. */
   basePath?: string;
   now?: () => number;
+  /**
+   * Serve the Agentic Commerce Protocol (API-Version 2026-04-17) beside the Till protocol, from the
+   * same hooks and storage: `{ basePath: '/acp' }` answers `POST /acp/checkout_sessions` and the rest.
+   * Agents are named by `authenticateAgent`; they pay under `verifyMandate`.
+   */
+  acp?: AcpOptions;
   /** Ids of sessions and payments; the default has 128 random bits. Keep at least that many. */
   newId?: (prefix: string) => string;
 }

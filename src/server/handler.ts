@@ -17,9 +17,10 @@ import { createIdempotency } from './idempotency';
 import { createKit } from './kit';
 import { createLedger } from './ledger';
 import { createRoutes } from './routes';
+import { createAcpRoutes } from './acp/routes';
 import { createSessions } from './sessions';
 
-export type { AuthorizeInput, AuthorizeResult, ErrorLike, MerchantBackend, SessionDraft, Shopper, TillContext, TillServerOptions } from './backend';
+export type { Actor, Agent, Mandate, AuthorizeInput, AuthorizeResult, ErrorLike, MerchantBackend, SessionDraft, Shopper, TillContext, TillServerOptions } from './backend';
 
 export function createTillServer(options: TillServerOptions) {
   const kit = createKit(options);
@@ -30,9 +31,12 @@ export function createTillServer(options: TillServerOptions) {
   const sessions = createSessions(kit, coupons, ledger);
   const idempotency = createIdempotency(kit, ledger, coupons);
   const route = createRoutes(kit, { access, sessions, ledger, idempotency });
+  const acpBase = options.acp?.basePath.replace(/\/+$/, '');
+  const acp = options.acp ? createAcpRoutes(kit, { access, sessions, ledger, idempotency, coupons }, options.acp) : undefined;
 
   async function dispatch(req: Request): Promise<Response> {
     const url = new URL(req.url);
+    if (acp && acpBase !== undefined && url.pathname.startsWith(acpBase + '/')) return acp(req, url.pathname.slice(acpBase.length));
     if (!url.pathname.startsWith(basePath + '/')) throw new RequestError('not_found', 'Not a Till endpoint.');
     return route(req, url.pathname.slice(basePath.length));
   }

@@ -9,6 +9,9 @@ export {
   type SessionDraft,
   type Shopper,
   type TillContext,
+  type Agent,
+  type Mandate,
+  type Actor,
 } from './handler';
 export {
   memoryStorage,
@@ -25,5 +28,6 @@ export {
   type SqlTillStorage,
   type Migration,
 } from './storage/index';
+export { ACP_VERSION, type AcpOptions } from './acp/routes';
 // Durable adapters (PGlite, PostgreSQL) are Node-only: import them from `till-checkout/server/storage`.
 export * from '../protocol/index';

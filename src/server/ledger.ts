@@ -101,6 +101,7 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
     return withLock(`session:${session.id}`, async () => {
       // The cart may have changed (POST …/items) since this request read it: price it again.
       const current = await storage.getSession(session.id);
+      if (current?.agentState?.status === 'canceled') throw new RequestError('session_locked', 'This checkout was canceled.');
       if (current && JSON.stringify([current.session.lines, current.session.shipping]) !== JSON.stringify([session.lines, session.shipping])) {
         const fresh = bestQuote(await coupons.pricingInput(current.session, req.couponCodes, ctx), req.method);
         return { status: 409, reply: failed('price_changed', { quote: fresh }) };

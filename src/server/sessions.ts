@@ -28,13 +28,13 @@ export function createSessions({ backend, storage, now, newId, withLock }: Kit, 
   }
 
   /** A new session for `ctx.shopper` (null: a guest), and its client secret (returned only here). */
-  async function create(req: CreateSessionRequest, ctx: TillContext): Promise<{ session: Session; clientSecret: string }> {
+  async function create(req: CreateSessionRequest, ctx: TillContext, extra: Pick<SessionRecord, 'agentId' | 'agentState'> = {}): Promise<{ session: Session; clientSecret: string }> {
     const { shopper } = ctx;
     const draft = await backend.createSession(req, ctx);
     if ('error' in draft) throw backendError(draft);
     const session = await priced(draft, newId('cs'), now() + (draft.ttlSeconds ?? 3600), ctx);
     const clientSecret = newClientSecret();
-    await storage.putSession({ session, secretHash: await hashSecret(clientSecret), ...(shopper ? { shopperId: shopper.shopperId } : {}) });
+    await storage.putSession({ session, secretHash: await hashSecret(clientSecret), ...(shopper ? { shopperId: shopper.shopperId } : {}), ...extra });
     return { session, clientSecret };
   }
 
