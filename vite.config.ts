@@ -72,7 +72,7 @@ export default defineConfig(({ mode }): UserConfig => {
     build: {
       target: 'es2022',
       lib: {
-        entry: { index: 'src/index.ts', core: 'src/core/index.ts', headless: 'src/headless/index.ts', server: 'src/server/index.ts', 'server-storage': 'src/server/storage/node.ts' },
+        entry: { index: 'src/index.ts', core: 'src/core/index.ts', headless: 'src/headless/index.ts', mcp: 'src/mcp/index.ts', 'till-mcp': 'src/mcp/bin.ts', server: 'src/server/index.ts', 'server-storage': 'src/server/storage/node.ts' },
         formats: ['es'],
       },
       minify: false,

@@ -13,10 +13,10 @@ const endpoint = () => demo.url + 'api/till/v1';
 
 beforeAll(async () => {
   demo = await startDemo({ port: 0, dataDir: 'memory' });
-});
+}, 60_000);
 afterAll(async () => {
   await demo?.close();
-});
+}, 30_000);
 
 async function open(body?: Record<string, unknown>, extra: Partial<HeadlessOptions> = {}) {
   const { session, secret } = await shopper.open(demo.url, body);

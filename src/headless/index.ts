@@ -62,6 +62,8 @@ export interface HeadlessCheckout {
   ranked(): RankedMethod[];
   /** Sets a line's quantity (by line id or product id; 0 removes it): the merchant prices the cart again. */
   setQuantity(line: string, quantity: number): Promise<CheckoutSnapshot>;
+  /** Replaces the cart's items (products and quantities; 0 or absent removes one). */
+  setItems(items: { productId: string; quantity: number }[]): Promise<CheckoutSnapshot>;
   applyCoupon(code: string): Promise<CheckoutSnapshot>;
   removeCoupon(code: string): Promise<CheckoutSnapshot>;
   selectMethod(method: string, savedMethodId?: string): Promise<CheckoutSnapshot>;
@@ -118,6 +120,28 @@ export function createCheckout(options: HeadlessOptions): HeadlessCheckout {
       });
     });
 
+  async function setItems(list: { productId: string; quantity: number }[]): Promise<CheckoutSnapshot> {
+    const s = store.getState();
+    if (!s.session || s.phase !== 'ready' || s.checking) return state();
+    const items = list.filter((i) => i.quantity > 0);
+    try {
+      const reply = await client.updateItems(s.session.id, { items });
+      if (reply.status === 'error') {
+        store.setState({ failure: { code: reply.code, message: reply.message, retryable: reply.retryable } });
+        return state();
+      }
+    } catch (e) {
+      const err = e instanceof TillClientError ? e : new TillClientError('network', 'Could not reach the payment service.', true);
+      store.setState({ failure: { code: err.code, message: err.message, retryable: err.retryable } });
+      return state();
+    }
+    // The new cart is loaded like a fresh session (ranked and auto-priced again); the shopper's
+    // method stays chosen where it is still offered.
+    await act().load(options.sessionId);
+    if (s.method && s.method !== store.getState().method) act().selectMethod(s.method, s.savedMethodId);
+    return priced();
+  }
+
   async function sourceFor(input: PayInput): Promise<PaymentSource> {
     if (input && 'source' in input) return input.source;
     const s = store.getState();
@@ -142,31 +166,14 @@ export function createCheckout(options: HeadlessOptions): HeadlessCheckout {
     ranked: () => store.getState().ranked,
     async setQuantity(line, quantity) {
       const s = store.getState();
-      if (!s.session || s.phase !== 'ready' || s.checking) return state();
+      if (!s.session) return state();
       if (!Number.isInteger(quantity) || quantity < 0 || quantity > 999) {
         store.setState({ failure: { code: 'invalid_request', message: 'A quantity is a whole number from 0 to 999.', retryable: false } });
         return state();
       }
-      const items = s.session.lines
-        .map((l) => ({ productId: l.productId, quantity: l.id === line || l.productId === line ? quantity : l.quantity }))
-        .filter((i) => i.quantity > 0);
-      try {
-        const reply = await client.updateItems(s.session.id, { items });
-        if (reply.status === 'error') {
-          store.setState({ failure: { code: reply.code, message: reply.message, retryable: reply.retryable } });
-          return state();
-        }
-      } catch (e) {
-        const err = e instanceof TillClientError ? e : new TillClientError('network', 'Could not reach the payment service.', true);
-        store.setState({ failure: { code: err.code, message: err.message, retryable: err.retryable } });
-        return state();
-      }
-      // The new cart is loaded like a fresh session (ranked and auto-priced again); the shopper's
-      // method stays chosen where it is still offered.
-      await act().load(options.sessionId);
-      if (s.method && s.method !== store.getState().method) act().selectMethod(s.method, s.savedMethodId);
-      return priced();
+      return setItems(s.session.lines.map((l) => ({ productId: l.productId, quantity: l.id === line || l.productId === line ? quantity : l.quantity })));
     },
+    setItems,
     async applyCoupon(code) {
       await act().applyCode(code);
       return state();

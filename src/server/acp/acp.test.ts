@@ -39,11 +39,11 @@ beforeAll(async () => {
   } finally {
     delete process.env.TILL_DEMO_CHARGE_DELAY;
   }
-});
+}, 60_000);
 afterAll(async () => {
   await demo?.close();
   await slow?.close();
-});
+}, 30_000);
 
 const AGENT = { authorization: 'Bearer demo-agent', 'api-version': '2026-04-17', 'content-type': 'application/json' };
 let seq = 0;

@@ -1,0 +1,73 @@
+/**
+ * The Till MCP server over Streamable HTTP (one MCP session per client, its checkouts kept for the
+ * session's life), on Node's http server. `POST|GET|DELETE /mcp`.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { createTillMcpServer, type TillMcpOptions } from './server';
+
+async function jsonBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > 256 * 1024) throw new Error('too large');
+    chunks.push(c);
+  }
+  return chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+}
+
+export function serveMcpHttp(options: TillMcpOptions, { port = 0, host = '127.0.0.1' }: { port?: number; host?: string } = {}): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const server = createServer(async (req, res) => {
+    const fail = (status: number, message: string) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+    };
+    try {
+      if (new URL(req.url ?? '/', 'http://x').pathname !== '/mcp') return fail(404, 'Not found: the MCP endpoint is /mcp.');
+      const sid = req.headers['mcp-session-id'];
+      const existing = typeof sid === 'string' ? transports.get(sid) : undefined;
+      if (req.method === 'POST') {
+        let body: unknown;
+        try {
+          body = await jsonBody(req);
+        } catch {
+          return fail(400, 'Parse error: send JSON-RPC.');
+        }
+        if (existing) return await existing.handleRequest(req, res, body);
+        if (!isInitializeRequest(body)) return fail(400, 'No valid MCP session: initialize first.');
+        const transport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (id) => void transports.set(id, transport),
+        });
+        transport.onclose = () => {
+          if (transport.sessionId) transports.delete(transport.sessionId);
+        };
+        await createTillMcpServer(options).connect(transport);
+        return await transport.handleRequest(req, res, body);
+      }
+      if ((req.method === 'GET' || req.method === 'DELETE') && existing) return await existing.handleRequest(req, res);
+      return fail(req.method === 'GET' || req.method === 'DELETE' ? 400 : 405, 'Unknown MCP session or method.');
+    } catch {
+      if (!res.headersSent) fail(500, 'Internal error.');
+      else res.end();
+    }
+  });
+  return new Promise((resolve) =>
+    server.listen(port, host, () => {
+      const addr = server.address();
+      const url = `http://${host}:${typeof addr === 'object' && addr ? addr.port : port}/mcp`;
+      resolve({
+        server,
+        url,
+        close: async () => {
+          for (const t of transports.values()) await t.close().catch(() => undefined);
+          await new Promise<void>((r) => server.close(() => r()));
+        },
+      });
+    }),
+  );
+}
