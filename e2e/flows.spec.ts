@@ -149,9 +149,13 @@ test('redirect: the bank sends the shopper back into a new tab, which resumes th
   await expect(bankTab).not.toHaveURL(/till_payment/);
   const ledger = await back.ledger(sessionId);
   expect(ledger).toEqual([expect.objectContaining({ method: 'ideal', amount: total, currency: 'EUR' })]);
-  // The marker is used once: the same return link opened again does not resume anything.
+  // The marker is used once: the same return link opened again resumes nothing; the checkout it
+  // lands on reads as paid from the server (Session.paid), with no Pay button and no new order.
   await bankTab.goto(`/?till_payment=${ledger[0]!.paymentId}`);
-  await expect(back.success).toHaveCount(0);
+  await expect(back.success).toBeVisible();
+  await expect(back.payButton).toHaveCount(0);
+  await expect(bankTab).not.toHaveURL(/till_payment/);
+  expect(await back.ledger(sessionId)).toHaveLength(1);
 });
 
 test('a till_payment link this browser never sent to a bank resumes nothing', async ({ page }) => {

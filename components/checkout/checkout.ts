@@ -163,9 +163,11 @@ export class TillCheckout extends LitElement {
       if (!this.actionsReady) void this.#loadActions();
     }
     this.#ensureCatalog();
-    if (s.phase === 'ready' && !this.#resumeChecked) {
+    // A session already paid when it loads (a bank that settled before the shopper came back)
+    // still clears the page's own resume marker.
+    if ((s.phase === 'ready' || s.phase === 'succeeded') && !this.#resumeChecked) {
       this.#checkResume();
-      void this.#detectWallets();
+      if (s.phase === 'ready') void this.#detectWallets();
     }
     const tk = s.session?.tokenization;
     if (tk?.provider === 'stripe' && this.renderRoot.querySelector('slot[name="till-stripe-card"]')) this.#mountStripe(tk.publishableKey);

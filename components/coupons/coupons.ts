@@ -63,14 +63,14 @@ export class TillCoupons extends LitElement {
     this.dispatchEvent(new CustomEvent<CouponIntent>(`till-coupon-${type}`, { detail: { code }, bubbles: true, composed: true }));
   }
 
-  private onSubmit(e: Event) {
+  #onSubmit(e: Event) {
     e.preventDefault();
     const code = this.#input.value.trim();
     if (code) this.#intent('apply', code);
   }
 
   /** The status region is always rendered (empty until needed) so screen readers announce changes. */
-  private note() {
+  #note() {
     const r = this.result;
     const text = !r ? '' : r.applied ? t(this.locale, 'codeApplied', { code: r.code }) : t(this.locale, `why.code.${r.reason ?? 'unknown_code'}` as MessageKey, { code: r.code });
     return html`<p class="note" role="status" ?data-ok=${!!r?.applied} data-reason=${r?.reason ?? ''}>${text}</p>`;
@@ -92,11 +92,11 @@ export class TillCoupons extends LitElement {
             )}
           </ul>`
         : nothing}
-      <form @submit=${this.onSubmit}>
+      <form @submit=${this.#onSubmit}>
         <input aria-label=${t(this.locale, 'couponCode')} placeholder=${t(this.locale, 'couponCode')} autocomplete="off" autocapitalize="characters" maxlength="64" ?disabled=${this.disabled} />
         <button type="submit" ?disabled=${this.disabled}>${t(this.locale, 'apply')}</button>
       </form>
-      ${this.note()}
+      ${this.#note()}
     </section>`;
   }
 }

@@ -7,42 +7,44 @@ import type { StoreApi } from 'zustand/vanilla';
  * such as the state itself or one field, not a fresh object.
  */
 export class StoreController<S, T> implements ReactiveController {
-  private unsubscribe?: () => void;
+  #unsubscribe?: (() => void) | undefined;
+  readonly #host: ReactiveControllerHost;
+  #store: StoreApi<S>;
+  readonly #select: (s: S) => T;
   value: T;
 
-  constructor(
-    private readonly host: ReactiveControllerHost,
-    private store: StoreApi<S>,
-    private readonly select: (s: S) => T,
-  ) {
+  constructor(host: ReactiveControllerHost, store: StoreApi<S>, select: (s: S) => T) {
+    this.#host = host;
+    this.#store = store;
+    this.#select = select;
     this.value = select(store.getState());
     host.addController(this);
   }
 
   setStore(store: StoreApi<S>): void {
-    this.unsubscribe?.();
-    this.store = store;
-    this.value = this.select(store.getState());
-    if (this.unsubscribe) this.subscribe();
-    this.host.requestUpdate();
+    this.#unsubscribe?.();
+    this.#store = store;
+    this.value = this.#select(store.getState());
+    if (this.#unsubscribe) this.#subscribe();
+    this.#host.requestUpdate();
   }
 
   hostConnected(): void {
-    this.subscribe();
+    this.#subscribe();
   }
 
   hostDisconnected(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
   }
 
-  private subscribe(): void {
-    this.value = this.select(this.store.getState());
-    this.unsubscribe = this.store.subscribe((state) => {
-      const next = this.select(state);
+  #subscribe(): void {
+    this.value = this.#select(this.#store.getState());
+    this.#unsubscribe = this.#store.subscribe((state) => {
+      const next = this.#select(state);
       if (!Object.is(next, this.value)) {
         this.value = next;
-        this.host.requestUpdate();
+        this.#host.requestUpdate();
       }
     });
   }

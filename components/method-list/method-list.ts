@@ -62,7 +62,7 @@ export class TillMethodList extends LitElement {
   value = '';
   disabled = false;
 
-  private onChange(e: Event) {
+  #onChange(e: Event) {
     this.value = (e.target as HTMLInputElement).value;
     // Native meaning, native name: `change`, re-dispatched across the shadow boundary.
     this.dispatchEvent(new Event('change', { bubbles: true, composed: true }));
@@ -84,7 +84,7 @@ export class TillMethodList extends LitElement {
             ?disabled=${o.disabled}
             aria-labelledby="n${i}"
             aria-describedby=${o.hint ? `h${i}` : nothing}
-            @change=${this.onChange}
+            @change=${this.#onChange}
           />
           <span id="n${i}">${optionLabel(o)}</span>
           ${o.hint ? html`<span class="hint" id="h${i}">${o.hint}</span>` : nothing}

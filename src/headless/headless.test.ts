@@ -32,7 +32,7 @@ describe('headless checkout (Node, real demo backend)', () => {
   });
 
   it('loads, ranks with reasons, auto-applies the best coupons, and pays by card once', async () => {
-    const { checkout, session } = await open({ items: [{ productId: 'tee-classic', quantity: 2 }], country: 'US' });
+    const { checkout, session, secret } = await open({ items: [{ productId: 'tee-classic', quantity: 2 }], country: 'US' });
     const states: CheckoutSnapshot['phase'][] = [];
     checkout.subscribe((s) => states.push(s.phase));
     const s = await checkout.load();
@@ -51,6 +51,11 @@ describe('headless checkout (Node, real demo backend)', () => {
     // Paid is final: paying again does nothing and charges nothing.
     expect((await checkout.pay({ card: { number: '4242424242424242', expMonth: 12, expYear: 2034, cvc: '123' } })).phase).toBe('succeeded');
     expect(await ordersOf(session.id)).toHaveLength(1);
+    // A reload (a new controller on the same session) shows it paid, with no event replayed.
+    const events: string[] = [];
+    const again = createCheckout({ endpoint: endpoint(), sessionId: session.id, clientSecret: secret, onEvent: (e) => events.push(e.type) });
+    expect(await again.load()).toMatchObject({ phase: 'succeeded', result: { paymentId: paid.result!.paymentId, orderId: orders[0]!.orderId, method: 'card' } });
+    expect(events).toEqual(['viewed']);
   });
 
   it('changes quantities through the merchant\'s prices and keeps the chosen method', async () => {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { Coupon, CouponClass, CouponRejection } from './coupon';
-import { CardBrand, Country, Currency, Id, Locale, MethodId, MinorUnits, ShortText, requestSchema } from './common';
+import { CardBrand, Country, Currency, Id, Locale, MethodId, MinorUnits, Money, ShortText, requestSchema } from './common';
 
 export const CartLine = z.object({
   id: Id,
@@ -134,6 +134,11 @@ export const Session = z.object({
   methodQuotes: z.array(Quote).check(z.maxLength(40)),
   /** Unix seconds. */
   expiresAt: z.int(),
+  /**
+   * Set by the server kit once the session is paid (by this page, another tab, or an agent): the
+   * widget shows it as paid instead of offering Pay again.
+   */
+  paid: z.optional(z.object({ paymentId: Id, orderId: Id, amount: Money, method: MethodId })),
 });
 export type Session = z.infer<typeof Session>;
 

@@ -14,6 +14,7 @@ import {
   VERSION_HEADER,
   WebAuthnOptions,
 } from '../protocol/index';
+import type { Session } from '../protocol/index';
 import type { ErrorLike } from './backend';
 import type { Access, Call } from './access';
 import { json, match, readBody, RequestError, validate } from './http';
@@ -35,6 +36,12 @@ export function notAllowed(): never {
 }
 
 export function createRoutes({ backend }: Kit, { access, sessions, ledger, idempotency }: Services) {
+  /** The session as stored, plus its payment once paid (so a reload, another tab or an agent's payment shows as paid). */
+  async function withPaid(session: Session): Promise<Session> {
+    const p = await ledger.paidPayment(session.id);
+    return p?.reply.status === 'succeeded' ? { ...session, paid: { paymentId: p.id, orderId: p.reply.orderId, amount: p.reply.amount, method: p.method } } : session;
+  }
+
   async function createSession(body: unknown, call: Call): Promise<Response> {
     const req = validate(CreateSessionRequest, body);
     const created = await sessions.create(req, { request: call.request, shopper: await call.shopper() });
@@ -121,7 +128,7 @@ export function createRoutes({ backend }: Kit, { access, sessions, ledger, idemp
     let p: Record<string, string> | undefined;
     const m = req.method;
     if ((p = match('/sessions', path))) return m === 'POST' ? createSession(await readBody(req), call) : notAllowed();
-    if ((p = match('/sessions/:id', path))) return m === 'GET' ? json({ status: 'ok', session: (await access.openSession(p.id!, call)).session }) : notAllowed();
+    if ((p = match('/sessions/:id', path))) return m === 'GET' ? json({ status: 'ok', session: await withPaid((await access.openSession(p.id!, call)).session) }) : notAllowed();
     if ((p = match('/sessions/:id/quote', path))) return m === 'POST' ? quote(p.id!, await readBody(req), call) : notAllowed();
     if ((p = match('/sessions/:id/items', path))) return m === 'POST' ? updateItems(p.id!, await readBody(req), call) : notAllowed();
     if ((p = match('/sessions/:id/payments', path))) return m === 'POST' ? pay(p.id!, await readBody(req), call) : notAllowed();

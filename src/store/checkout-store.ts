@@ -101,6 +101,13 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
           const plain = auto ? undefined : await priceCodes([], method);
           if (plain) set({ quote: plain });
           onEvent({ type: 'viewed', sessionId: session.id });
+          // Already paid (another tab, an agent, before a reload): shown as paid, never payable
+          // again; not learnt or reported a second time.
+          const paid = session.paid;
+          if (paid) {
+            options.attempts?.set(session.id, undefined);
+            return void go('succeeded', { result: paid, checking: false });
+          }
           // Still "loading" while an attempt lost in a reload is checked (nothing is being paid).
           if (!lost || (await attempts.resolveLost(session.id, false))) go('loaded');
         } catch (e) {
