@@ -77,7 +77,7 @@ async function refreshLedger() {
   body.replaceChildren(
     ...rows.map((r) => {
       const tr = document.createElement('tr');
-      for (const v of [r.orderId, r.method, `${r.amount} ${r.currency}`, r.card ? `${r.card.brand} •••• ${r.card.last4}` : '']) {
+      for (const v of [r.orderId, r.method, `${r.amount} ${r.currency}`, r.card ? `${r.card.brand} •••• ${r.card.last4}` : '', r.actor === 'agent' ? `agent ${r.agentId} (mandate ${r.mandateId})` : 'shopper']) {
         const td = document.createElement('td');
         td.textContent = v;
         tr.append(td);
@@ -182,3 +182,4 @@ if (params.get('auto-coupons') === 'off') {
 void showAccount();
 void startCheckout();
 void refreshLedger();
+document.addEventListener('till-demo-assistant-done', () => void refreshLedger());

@@ -21,6 +21,7 @@ import { migrate, pgliteStorage, postgresStorage, type SqlDb, type TillStorage }
 import { COUNTRY_DEFAULTS, DISPLAY_RATES, demoCoupons, hiddenCoupon, METHODS, PRIORS, PRODUCTS, SHIPPING } from './catalog';
 import { authorizeCard, decryptCard, TEST_OUTCOME } from './processor';
 import { createPasskeys } from './passkeys';
+import { createMcpHttpHandler } from '../src/mcp/http';
 import { DEMO_MIGRATIONS, demoStore, type LedgerEntry } from './store';
 import type { FailureCode } from '../src/protocol/index';
 import { CardPlaintext, type CardBrand } from '../src/protocol/index';
@@ -462,6 +463,20 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
     return till.storage.getPayment(id).then((p) => p?.sessionId, () => undefined);
   }
 
+  /**
+   * The demo's assistant: the Till MCP server over Streamable HTTP at /mcp, acting as the demo's
+   * agent (demo-agent) on the Till API of this very shop. The page hands it its own checkout with
+   * the `Till-Checkout` and `Till-Client-Secret` headers of the initialize request.
+   */
+  const mcp = createMcpHttpHandler(
+    (req) => {
+      const id = req.headers['till-checkout'];
+      const secret = req.headers['till-client-secret'];
+      return { endpoint: `${origin}${API}`, agentKey: DEMO_AGENT_KEY, ...(typeof id === 'string' && typeof secret === 'string' ? { checkouts: [{ id, clientSecret: secret }] } : {}) };
+    },
+    { jsonResponse: true },
+  );
+
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', origin);
@@ -495,6 +510,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
         res.writeHead(response.status, Object.fromEntries(response.headers));
         return res.end(await response.text());
       }
+      if (path === '/mcp') return await mcp.handle(req, res);
       if (path === '/.well-known/acp.json' && req.method === 'GET') {
         return sendJson(res, {
           protocol: { name: 'acp', version: ACP_VERSION, supported_versions: [ACP_VERSION] },
@@ -601,6 +617,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
     till,
     storage,
     close: async () => {
+      await mcp.close();
       await new Promise<void>((r) => server.close(() => r()));
       await storage.close?.();
     },

@@ -1,9 +1,9 @@
 /**
  * The Till MCP server over Streamable HTTP (one MCP session per client, its checkouts kept for the
- * session's life), on Node's http server. `POST|GET|DELETE /mcp`.
+ * session's life), on Node's http server: `POST|GET|DELETE /mcp`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { createTillMcpServer, type TillMcpOptions } from './server';
@@ -19,15 +19,19 @@ async function jsonBody(req: IncomingMessage): Promise<unknown> {
   return chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
 }
 
-export function serveMcpHttp(options: TillMcpOptions, { port = 0, host = '127.0.0.1' }: { port?: number; host?: string } = {}): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+/**
+ * A handler for `/mcp` requests. `optionsFor` is asked once per new MCP session, with its
+ * initialize request (e.g. to hand the assistant the checkout open in the page that connects).
+ * `jsonResponse` answers plain JSON instead of an event stream (simple browser clients).
+ */
+export function createMcpHttpHandler(optionsFor: (req: IncomingMessage) => TillMcpOptions, { jsonResponse = false } = {}) {
   const transports = new Map<string, StreamableHTTPServerTransport>();
-  const server = createServer(async (req, res) => {
-    const fail = (status: number, message: string) => {
-      res.writeHead(status, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
-    };
+  const fail = (res: ServerResponse, status: number, message: string) => {
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+  };
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
-      if (new URL(req.url ?? '/', 'http://x').pathname !== '/mcp') return fail(404, 'Not found: the MCP endpoint is /mcp.');
       const sid = req.headers['mcp-session-id'];
       const existing = typeof sid === 'string' ? transports.get(sid) : undefined;
       if (req.method === 'POST') {
@@ -35,26 +39,44 @@ export function serveMcpHttp(options: TillMcpOptions, { port = 0, host = '127.0.
         try {
           body = await jsonBody(req);
         } catch {
-          return fail(400, 'Parse error: send JSON-RPC.');
+          return fail(res, 400, 'Parse error: send JSON-RPC.');
         }
         if (existing) return await existing.handleRequest(req, res, body);
-        if (!isInitializeRequest(body)) return fail(400, 'No valid MCP session: initialize first.');
+        if (!isInitializeRequest(body)) return fail(res, 400, 'No valid MCP session: initialize first.');
         const transport = new StreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
+          enableJsonResponse: jsonResponse,
           onsessioninitialized: (id) => void transports.set(id, transport),
         });
         transport.onclose = () => {
           if (transport.sessionId) transports.delete(transport.sessionId);
         };
-        await createTillMcpServer(options).connect(transport);
+        await createTillMcpServer(optionsFor(req)).connect(transport);
         return await transport.handleRequest(req, res, body);
       }
       if ((req.method === 'GET' || req.method === 'DELETE') && existing) return await existing.handleRequest(req, res);
-      return fail(req.method === 'GET' || req.method === 'DELETE' ? 400 : 405, 'Unknown MCP session or method.');
+      return fail(res, req.method === 'GET' || req.method === 'DELETE' ? 400 : 405, 'Unknown MCP session or method.');
     } catch {
-      if (!res.headersSent) fail(500, 'Internal error.');
+      if (!res.headersSent) fail(res, 500, 'Internal error.');
       else res.end();
     }
+  };
+  return {
+    handle,
+    async close() {
+      for (const t of transports.values()) await t.close().catch(() => undefined);
+    },
+  };
+}
+
+export function serveMcpHttp(options: TillMcpOptions, { port = 0, host = '127.0.0.1' }: { port?: number; host?: string } = {}): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const mcp = createMcpHttpHandler(() => options);
+  const server = createServer((req, res) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/mcp') {
+      res.writeHead(404, { 'Content-Type': 'application/json' });
+      return void res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Not found: the MCP endpoint is /mcp.' }, id: null }));
+    }
+    void mcp.handle(req, res);
   });
   return new Promise((resolve) =>
     server.listen(port, host, () => {
@@ -64,7 +86,7 @@ export function serveMcpHttp(options: TillMcpOptions, { port = 0, host = '127.0.
         server,
         url,
         close: async () => {
-          for (const t of transports.values()) await t.close().catch(() => undefined);
+          await mcp.close();
           await new Promise<void>((r) => server.close(() => r()));
         },
       });

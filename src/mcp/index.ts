@@ -1,3 +1,3 @@
 /** `till-checkout/mcp`: the Till MCP server (see server.ts) and its transports (see bin.ts for the CLI). */
 export { createTillMcpServer, type TillMcpOptions } from './server';
-export { serveMcpHttp } from './http';
+export { createMcpHttpHandler, serveMcpHttp } from './http';
