@@ -24,6 +24,6 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', location: 'readonly', localStorage: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', crypto: 'readonly', URL: 'readonly', URLSearchParams: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', location: 'readonly', localStorage: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', crypto: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', Event: 'readonly' } },
   },
 );
