@@ -21,9 +21,89 @@ export function minifyCss(code: string): string {
     'css`' + body.split(/(\$\{[^}]*\})/).map((part, i) => (i % 2 ? part : part.replace(/\s+/g, ' ').replace(/\s*([{};,>])\s*/g, '$1').replace(/:\s+/g, ':'))).join('') + '`',
   );
 }
+/**
+ * Collapses the line breaks and indentation inside Lit `html\`…\`` templates of our components to
+ * one space (HTML collapses any run of white space to one, and none of our templates has `<pre>`
+ * or `<textarea>` text). Only the template's own text changes: `${…}` expressions, nested
+ * templates included, are scanned with their braces and strings and left as they are.
+ */
+export function minifyHtml(code: string): string {
+  let out = '';
+  let i = 0;
+  // Copies a template literal starting after its opening backtick; `collapse` rewrites its text.
+  const template = (collapse: boolean) => {
+    let text = '';
+    const flush = () => {
+      out += collapse ? text.replace(/\n\s*/g, ' ') : text;
+      text = '';
+    };
+    while (i < code.length) {
+      const c = code[i]!;
+      if (c === '\\') {
+        text += c + (code[i + 1] ?? '');
+        i += 2;
+      } else if (c === '`') {
+        flush();
+        out += '`';
+        i++;
+        return;
+      } else if (c === '$' && code[i + 1] === '{') {
+        flush();
+        out += '${';
+        i += 2;
+        expression();
+      } else {
+        text += c;
+        i++;
+      }
+    }
+    flush();
+  };
+  // Copies code up to the `}` that closes the current `${` (or to the end at the top level).
+  const expression = (top = false) => {
+    let depth = 0;
+    while (i < code.length) {
+      const c = code[i]!;
+      if (c === '`') {
+        const tagged = /\bhtml\s*$/.test(out);
+        out += c;
+        i++;
+        template(tagged);
+      } else if (c === "'" || c === '"') {
+        let j = i + 1;
+        while (j < code.length && code[j] !== c) j += code[j] === '\\' ? 2 : 1;
+        out += code.slice(i, j + 1);
+        i = j + 1;
+      } else if (c === '/' && code[i + 1] === '/') {
+        const j = code.indexOf('\n', i);
+        out += code.slice(i, j < 0 ? code.length : j);
+        i = j < 0 ? code.length : j;
+      } else if (c === '/' && code[i + 1] === '*') {
+        const j = code.indexOf('*/', i + 2);
+        out += code.slice(i, j < 0 ? code.length : j + 2);
+        i = j < 0 ? code.length : j + 2;
+      } else {
+        if (c === '{') depth++;
+        if (c === '}') {
+          if (!top && depth === 0) {
+            out += '}';
+            i++;
+            return;
+          }
+          depth--;
+        }
+        out += c;
+        i++;
+      }
+    }
+  };
+  expression(true);
+  return out;
+}
+
 const cssPlugin: Plugin = {
-  name: 'till-minify-css',
-  transform: (code, id) => (/\/components\/.*\.ts$/.test(id) && code.includes('css`') ? { code: minifyCss(code), map: null } : undefined),
+  name: 'till-minify-templates',
+  transform: (code, id) => (/\/components\/.*\.ts$/.test(id) && (code.includes('css`') || code.includes('html`')) ? { code: minifyHtml(minifyCss(code)), map: null } : undefined),
 };
 
 /**
@@ -58,6 +138,7 @@ export default defineConfig(({ mode }): UserConfig => {
             'till-actions': 'src/lazy/actions.ts',
             'till-pricing': 'src/core/pricing/index.ts',
             'till-stripe': 'src/lazy/stripe.ts',
+            'till-webmcp': 'src/lazy/webmcp.ts',
             ...Object.fromEntries(LOCALES.map((l) => [`till-locale-${l}`, `components/i18n/locales/${l}.ts`])),
           },
           formats: ['es'],

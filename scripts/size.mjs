@@ -10,6 +10,7 @@ export const BUDGETS = {
   'dist/till-actions.js': 10 * 1024, // loaded when a payment needs the shopper to act
   'dist/till-pricing.js': 6 * 1024, // loaded when the shopper edits coupons by hand
   'dist/till-stripe.js': 4 * 1024, // loaded only for Stripe sessions (then Stripe.js itself)
+  'dist/till-webmcp.js': 3 * 1024, // loaded only where the page has the WebMCP model-context API
 };
 const REPORT = ['dist/index.js', 'dist/core.js', 'dist/headless.js', 'dist/server.js'];
 

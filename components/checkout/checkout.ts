@@ -136,6 +136,8 @@ export class TillCheckout extends LitElement {
     this.#stopWatch?.();
     this.#stopWatch = undefined;
     void this.#stripeCard?.then((c) => c.destroy(), () => undefined);
+    void this.#tools?.then((c) => c?.abort(), () => undefined);
+    this.#tools = undefined;
     this.#stripeCard = undefined;
   }
 
@@ -143,6 +145,9 @@ export class TillCheckout extends LitElement {
   readonly #onPageHide = () => {
     if (this.#redirectedFor !== this.#store.getState().action?.paymentId) this.#store.getState().abandon();
   };
+
+  /** The WebMCP tools registered for this checkout (aborting removes them). */
+  #tools?: Promise<AbortController | undefined>;
 
   /** Stops following a pending payment (set while one is pending; see watchPending). */
   #stopWatch?: () => void;
@@ -169,6 +174,8 @@ export class TillCheckout extends LitElement {
       this.#checkResume();
       if (s.phase === 'ready') void this.#detectWallets();
     }
+    // An in-page agent (WebMCP) gets the widget's own actions as tools, where the page has the API.
+    if (s.session && !this.#tools && ('modelContext' in document || 'modelContext' in navigator)) this.#tools = loadModule('webmcp').then((m) => m.registerCheckoutTools(this));
     const tk = s.session?.tokenization;
     if (tk?.provider === 'stripe' && this.renderRoot.querySelector('slot[name="till-stripe-card"]')) this.#mountStripe(tk.publishableKey);
     if (s.phase === 'action' && !this.#stopWatch) {
