@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo } from '../../demo/server';
+import { describe, expect, it } from 'vitest';
+import { useDemo } from '../../demo/in-process';
 import { shopperClient } from '../../demo/http-client';
 import { createCheckout, type CheckoutSnapshot, type HeadlessOptions } from './index';
 
@@ -7,24 +7,17 @@ import { createCheckout, type CheckoutSnapshot, type HeadlessOptions } from './i
  * The headless controller in Node, against the real demo backend over real HTTP (127.0.0.1): the
  * same store, state machine, pricing and idempotent re-sending as the widget, with no DOM.
  */
-let demo: Awaited<ReturnType<typeof startDemo>>;
+const demoOf = useDemo();
 const shopper = shopperClient();
-const endpoint = () => demo.url + 'api/till/v1';
-
-beforeAll(async () => {
-  demo = await startDemo({ port: 0, dataDir: 'memory' });
-}, 60_000);
-afterAll(async () => {
-  await demo?.close();
-}, 30_000);
+const endpoint = () => demoOf().url + 'api/till/v1';
 
 async function open(body?: Record<string, unknown>, extra: Partial<HeadlessOptions> = {}) {
-  const { session, secret } = await shopper.open(demo.url, body);
+  const { session, secret } = await shopper.open(demoOf().url, body);
   const checkout = createCheckout({ endpoint: endpoint(), sessionId: session.id, clientSecret: secret, sleep: async () => {}, ...extra });
   return { checkout, session, secret };
 }
 
-const ordersOf = async (sessionId: string) => (await demo.ledger()).filter((o) => o.sessionId === sessionId);
+const ordersOf = async (sessionId: string) => (await demoOf().ledger()).filter((o) => o.sessionId === sessionId);
 
 describe('headless checkout (Node, real demo backend)', () => {
   it('is DOM-free', () => {
@@ -101,7 +94,7 @@ describe('headless checkout (Node, real demo backend)', () => {
     // Still pending when asked.
     expect((await checkout.answerAction({ refresh: true })).phase).toBe('action');
     // The shopper pays in the bank app (the demo's QA hook plays the bank).
-    await fetch(`${demo.url}demo/payments/${pending.action!.paymentId}/complete`, { method: 'POST' });
+    await fetch(`${demoOf().url}demo/payments/${pending.action!.paymentId}/complete`, { method: 'POST' });
     const done = await checkout.answerAction({ refresh: true });
     expect(done).toMatchObject({ phase: 'succeeded', result: { method: 'pix', paymentId: pending.action!.paymentId } });
     expect(await ordersOf(session.id)).toHaveLength(1);
@@ -129,14 +122,14 @@ describe('headless checkout (Node, real demo backend)', () => {
     expect(s.phase).toBe('succeeded');
     const orders = await ordersOf(session.id);
     expect(orders).toHaveLength(1);
-    const bodies = (await (await fetch(demo.url + 'demo/requests')).json()) as { path: string; body: string }[];
+    const bodies = (await (await fetch(demoOf().url + 'demo/requests')).json()) as { path: string; body: string }[];
     const keys = bodies.filter((r) => r.path === `/api/till/v1/sessions/${session.id}/payments`).map((r) => (JSON.parse(r.body) as { idempotencyKey: string }).idempotencyKey);
     expect(keys.length).toBe(2);
     expect(new Set(keys).size).toBe(1);
   });
 
   it('without the client secret nothing loads (the session id alone grants nothing)', async () => {
-    const { session } = await shopper.open(demo.url);
+    const { session } = await shopper.open(demoOf().url);
     const checkout = createCheckout({ endpoint: endpoint(), sessionId: session.id });
     expect(await checkout.load()).toMatchObject({ phase: 'unavailable', failure: { code: 'not_found' } });
   });

@@ -3,8 +3,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo } from '../../demo/server';
+import { describe, expect, it } from 'vitest';
+import { useDemo } from '../../demo/in-process';
 import { shopperClient } from '../../demo/http-client';
 import { containsCardNumber } from '../core/card/index';
 import { createCheckout } from '../headless/index';
@@ -15,14 +15,8 @@ import { createTillMcpServer, serveMcpHttp, type TillMcpOptions } from './index'
  * over stdio (the `till-mcp` bin as a child process) and over Streamable HTTP. The SDK client checks
  * every tool's structured output against the tool's output schema.
  */
-let demo: Awaited<ReturnType<typeof startDemo>>;
-const endpoint = () => demo.url + 'api/till/v1';
-beforeAll(async () => {
-  demo = await startDemo({ port: 0, dataDir: 'memory' });
-}, 60_000);
-afterAll(async () => {
-  await demo?.close();
-}, 30_000);
+const demoOf = useDemo();
+const endpoint = () => demoOf().url + 'api/till/v1';
 
 async function connect(extra: Partial<TillMcpOptions> = {}) {
   const server = createTillMcpServer({ endpoint: endpoint(), agentKey: 'demo-agent', ...extra });
@@ -40,7 +34,7 @@ async function call(client: Client, name: string, args: Record<string, unknown>)
 }
 
 async function delegate(o: { max: number; checkout?: string; number?: string }) {
-  const res = await fetch(`${demo.url}psp/agentic_commerce/delegate_payment`, {
+  const res = await fetch(`${demoOf().url}psp/agentic_commerce/delegate_payment`, {
     method: 'POST',
     headers: { authorization: 'Bearer demo-agent', 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -51,7 +45,7 @@ async function delegate(o: { max: number; checkout?: string; number?: string }) 
   return ((await res.json()) as { id: string }).id;
 }
 
-const ordersOf = async (id: string) => (await demo.ledger()).filter((o) => o.sessionId === id);
+const ordersOf = async (id: string) => (await demoOf().ledger()).filter((o) => o.sessionId === id);
 const TOOLS = ['apply_coupon', 'cancel', 'create_checkout', 'get_checkout', 'get_payment', 'list_payment_methods', 'pay', 'remove_coupon', 'update_items'];
 
 describe('till MCP server', () => {
@@ -121,7 +115,7 @@ describe('till MCP server', () => {
 
   it('a person and an agent on one session: the agent pays, the person\'s page shows it paid, one charge', async () => {
     const person = shopperClient();
-    const { session, secret } = await person.open(demo.url, { items: [{ productId: 'tee-classic', quantity: 1 }], country: 'US' });
+    const { session, secret } = await person.open(demoOf().url, { items: [{ productId: 'tee-classic', quantity: 1 }], country: 'US' });
     const client = await connect({ checkouts: [{ id: session.id, clientSecret: secret }] });
     const seen = await call(client, 'get_checkout', { checkout_id: session.id });
     expect(seen.out.phase).toBe('ready');

@@ -25,27 +25,21 @@ export function createAccess({ options, storage, now }: Kit) {
   function callOf(request: Request | undefined): Call {
     let who: Promise<Shopper | null> | undefined;
     let bot: Promise<Agent | null> | undefined;
+    const { authenticate, authenticateAgent } = options;
     return {
       request,
-      shopper: () => (who ??= request && options.authenticate ? authenticated(request) : Promise.resolve(null)),
-      agent: () => (bot ??= request && options.authenticateAgent ? authenticatedAgent(request) : Promise.resolve(null)),
+      shopper: () => (who ??= request && authenticate ? named(authenticate(request), 'shopperId', 'authenticate') : Promise.resolve(null)),
+      agent: () => (bot ??= request && authenticateAgent ? named(authenticateAgent(request), 'agentId', 'authenticateAgent') : Promise.resolve(null)),
     };
   }
 
-  async function authenticatedAgent(request: Request): Promise<Agent | null> {
-    const a = await options.authenticateAgent!(request);
+  /** What a merchant's authentication hook answered: null, or exactly `{ [key]: 1–128 characters }`. */
+  async function named<K extends string>(answer: Promise<Partial<Record<K, unknown>> | null>, key: K, hook: string): Promise<Record<K, string> | null> {
+    const a = await answer;
     if (a === null || a === undefined) return null;
-    const id = (a as Partial<Agent>).agentId;
-    if (typeof id !== 'string' || id.length < 1 || id.length > 128) throw new Error('authenticateAgent() returned an invalid agentId');
-    return { agentId: id };
-  }
-
-  async function authenticated(request: Request): Promise<Shopper | null> {
-    const s = await options.authenticate!(request);
-    if (s === null || s === undefined) return null;
-    const id = (s as Partial<Shopper>).shopperId;
-    if (typeof id !== 'string' || id.length < 1 || id.length > 128) throw new Error('authenticate() returned an invalid shopperId');
-    return { shopperId: id };
+    const id = a[key];
+    if (typeof id !== 'string' || id.length < 1 || id.length > 128) throw new Error(`${hook}() returned an invalid ${key}`);
+    return { [key]: id } as Record<K, string>;
   }
 
   /** The context backend hooks get for a session: its owner, checked by openSession(), and the calling agent. */

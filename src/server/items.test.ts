@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_SECRET_HEADER, PROTOCOL_VERSION, SessionReply, VERSION_HEADER, type PaymentAction, type Session } from '../protocol/index';
+import type { PaymentAction, Session } from '../protocol/index';
 import { createTillServer, type MerchantBackend } from './index';
+import { kitCaller } from './test-kit';
 
 /**
  * POST /sessions/:id/items: the cart changes only through the merchant's own prices, only while
@@ -46,19 +47,8 @@ function kit(overrides: Partial<MerchantBackend> = {}) {
       ...overrides,
     },
   });
-  const call = async (method: string, path: string, o: { secret?: string; token?: string; body?: unknown } = {}) => {
-    const headers: Record<string, string> = { [VERSION_HEADER]: PROTOCOL_VERSION };
-    if (o.secret) headers[CLIENT_SECRET_HEADER] = o.secret;
-    if (o.token) headers.authorization = `Bearer ${o.token}`;
-    const res = await server.handle(new Request(`http://shop.test/api${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) }));
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
-  async function open(token?: string) {
-    const r = await call('POST', '/sessions', { ...(token ? { token } : {}), body: { items: [{ productId: 'tee', quantity: 1 }] } });
-    const reply = SessionReply.parse(r.body);
-    if (reply.status !== 'ok') throw new Error(reply.message);
-    return { session: reply.session, secret: reply.clientSecret! };
-  }
+  const { call, openWith } = kitCaller(server);
+  const open = (token?: string) => openWith({ items: [{ productId: 'tee', quantity: 1 }] }, token);
   const pay = (s: Session, secret: string, method = 'card', total = s.quote.total, token?: string) =>
     call('POST', `/sessions/${s.id}/payments`, {
       secret,

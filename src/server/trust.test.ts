@@ -10,6 +10,7 @@ import {
 } from '../protocol/index';
 import { createTillServer, memoryStorage, type AuthorizeResult, type MerchantBackend, type Shopper, type TillContext, type TillStorage } from './index';
 import { constantTimeEqual } from './secrets';
+import { kitCaller } from './test-kit';
 
 /**
  * The trust boundary, attacked: who the shopper is comes only from `authenticate`; a session or
@@ -74,19 +75,8 @@ function kit(opts: { storage?: TillStorage; authorize?: MerchantBackend['authori
       },
     },
   });
-  const call = async (method: string, path: string, o: { secret?: string; token?: string; body?: unknown } = {}) => {
-    const headers: Record<string, string> = { [VERSION_HEADER]: PROTOCOL_VERSION };
-    if (o.secret) headers[CLIENT_SECRET_HEADER] = o.secret;
-    if (o.token) headers.authorization = `Bearer ${o.token}`;
-    const res = await server.handle(new Request(`http://shop.test/api${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) }));
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
-  async function open(o: { token?: string; body?: Record<string, unknown> } = {}) {
-    const r = await call('POST', '/sessions', { ...(o.token ? { token: o.token } : {}), body: { items: [{ productId: 'p', quantity: 1 }], ...o.body } });
-    const reply = SessionReply.parse(r.body);
-    if (reply.status !== 'ok') throw new Error(reply.message);
-    return { session: reply.session, secret: reply.clientSecret! };
-  }
+  const { call, openWith } = kitCaller(server);
+  const open = (o: { token?: string; body?: Record<string, unknown> } = {}) => openWith({ items: [{ productId: 'p', quantity: 1 }], ...o.body }, o.token);
   const payBody = (method: string, source: unknown, key = `idem_${crypto.randomUUID().replace(/-/g, '')}`) => ({
     idempotencyKey: key,
     method,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo } from '../../../demo/server';
+import { describe, expect, it } from 'vitest';
+import { useDemo, type Demo } from '../../../demo/in-process';
 import { shopperClient } from '../../../demo/http-client';
 
 /**
@@ -29,21 +29,8 @@ function conforms(def: 'CheckoutSession' | 'CheckoutSessionWithOrder' | 'Error',
   expect(ok, `${def}: ${JSON.stringify(v.errors?.slice(0, 3))}\n${JSON.stringify(body).slice(0, 600)}`).toBe(true);
 }
 
-let demo: Awaited<ReturnType<typeof startDemo>>;
-let slow: Awaited<ReturnType<typeof startDemo>>;
-beforeAll(async () => {
-  demo = await startDemo({ port: 0, dataDir: 'memory' });
-  process.env.TILL_DEMO_CHARGE_DELAY = 'before:1500';
-  try {
-    slow = await startDemo({ port: 0, dataDir: 'memory' });
-  } finally {
-    delete process.env.TILL_DEMO_CHARGE_DELAY;
-  }
-}, 60_000);
-afterAll(async () => {
-  await demo?.close();
-  await slow?.close();
-}, 30_000);
+const demoOf = useDemo();
+const slowOf = useDemo({ TILL_DEMO_CHARGE_DELAY: 'before:1500' });
 
 const AGENT = { authorization: 'Bearer demo-agent', 'api-version': '2026-04-17', 'content-type': 'application/json' };
 let seq = 0;
@@ -99,23 +86,23 @@ const completeBody = (token: string) => ({
 });
 
 const totalOf = (s: Record<string, unknown>) => (s.totals as { type: string; amount: number }[]).find((t) => t.type === 'total')!.amount;
-const ordersOf = async (d: typeof demo, sessionId: string) => (await d.ledger()).filter((o) => o.sessionId === sessionId);
+const ordersOf = async (d: Demo, sessionId: string) => (await d.ledger()).filter((o) => o.sessionId === sessionId);
 
 describe('ACP 2026-04-17 checkout (demo at /acp)', () => {
   it('discovery at /.well-known/acp.json names the version and base URL', async () => {
-    const d = (await (await fetch(demo.url + '.well-known/acp.json')).json()) as Record<string, unknown>;
-    expect(d).toMatchObject({ protocol: { name: 'acp', version: '2026-04-17' }, api_base_url: demo.url + 'acp', transports: ['rest'] });
+    const d = (await (await fetch(demoOf().url + '.well-known/acp.json')).json()) as Record<string, unknown>;
+    expect(d).toMatchObject({ protocol: { name: 'acp', version: '2026-04-17' }, api_base_url: demoOf().url + 'acp', transports: ['rest'] });
   });
 
   it('create (201) → update items, address and coupon → complete → order booked once, actor agent', async () => {
-    const created = await acp(demo.url, 'POST', '/checkout_sessions', { body: createBody() });
+    const created = await acp(demoOf().url, 'POST', '/checkout_sessions', { body: createBody() });
     expect(created.status).toBe(201);
     conforms('CheckoutSession', created.body);
     expect(created.body).toMatchObject({ status: 'ready_for_payment', currency: 'usd', protocol: { version: '2026-04-17' } });
     expect(created.headers.get('idempotency-key')).toMatch(/^acp-test-/);
     const id = created.body.id as string;
     // Update: 3 tees and the WELCOME10 code; totals come from the merchant's prices.
-    const updated = await acp(demo.url, 'POST', `/checkout_sessions/${id}`, { body: { line_items: [{ id: 'tee-classic', quantity: 3 }], discounts: { codes: ['welcome10', 'NOPE'] } } });
+    const updated = await acp(demoOf().url, 'POST', `/checkout_sessions/${id}`, { body: { line_items: [{ id: 'tee-classic', quantity: 3 }], discounts: { codes: ['welcome10', 'NOPE'] } } });
     expect(updated.status).toBe(200);
     conforms('CheckoutSession', updated.body);
     const lines = updated.body.line_items as { item: { id: string }; quantity: number; unit_amount: number }[];
@@ -131,135 +118,135 @@ describe('ACP 2026-04-17 checkout (demo at /acp)', () => {
     expect((updated.body.messages as { type: string; code: string }[]).some((m) => m.type === 'warning' && m.code === 'discount_code_invalid')).toBe(true);
     const total = totalOf(updated.body);
     // GET shows the same state.
-    const got = await acp(demo.url, 'GET', `/checkout_sessions/${id}`);
+    const got = await acp(demoOf().url, 'GET', `/checkout_sessions/${id}`);
     conforms('CheckoutSession', got.body);
     expect(totalOf(got.body)).toBe(total);
     // Complete with a delegated token whose allowance covers the total.
-    const token = await delegate(demo.url, { max: total, checkout: id });
-    const done = await acp(demo.url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token) });
+    const token = await delegate(demoOf().url, { max: total, checkout: id });
+    const done = await acp(demoOf().url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token) });
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     conforms('CheckoutSessionWithOrder', done.body);
     expect(done.body).toMatchObject({ status: 'completed', order: { checkout_session_id: id } });
-    const orders = await ordersOf(demo, id);
+    const orders = await ordersOf(demoOf(), id);
     expect(orders).toHaveLength(1);
     expect(orders[0]).toMatchObject({ amount: total, actor: 'agent', agentId: 'demo-agent', mandateId: token, card: { last4: '4242' } });
     // A completed checkout cannot be canceled (405) or updated.
-    const cancel = await acp(demo.url, 'POST', `/checkout_sessions/${id}/cancel`, { body: {} });
+    const cancel = await acp(demoOf().url, 'POST', `/checkout_sessions/${id}/cancel`, { body: {} });
     expect(cancel.status).toBe(405);
     conforms('Error', cancel.body);
   });
 
   it('idempotency (RFC §6): missing key 400, replay with Idempotent-Replayed, other body 422, never a second charge', async () => {
-    const missing = await acp(demo.url, 'POST', '/checkout_sessions', { body: createBody(), key: null });
+    const missing = await acp(demoOf().url, 'POST', '/checkout_sessions', { body: createBody(), key: null });
     expect([missing.status, missing.body.code]).toEqual([400, 'idempotency_key_required']);
     conforms('Error', missing.body);
     const key = newKey();
-    const a = await acp(demo.url, 'POST', '/checkout_sessions', { body: createBody(), key });
-    const b = await acp(demo.url, 'POST', '/checkout_sessions', { body: createBody(), key });
+    const a = await acp(demoOf().url, 'POST', '/checkout_sessions', { body: createBody(), key });
+    const b = await acp(demoOf().url, 'POST', '/checkout_sessions', { body: createBody(), key });
     expect(b.status).toBe(201);
     expect(b.headers.get('idempotent-replayed')).toBe('true');
     expect(b.body).toEqual(a.body);
-    const other = await acp(demo.url, 'POST', '/checkout_sessions', { body: createBody([{ id: 'mug-enamel', quantity: 1 }]), key });
+    const other = await acp(demoOf().url, 'POST', '/checkout_sessions', { body: createBody([{ id: 'mug-enamel', quantity: 1 }]), key });
     expect([other.status, other.body.code]).toEqual([422, 'idempotency_conflict']);
     conforms('Error', other.body);
     // Keys are scoped to the endpoint path: the same key on another endpoint is another key.
     const id = a.body.id as string;
-    const token = await delegate(demo.url, { max: 100_000 });
-    const c1 = await acp(demo.url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token), key });
+    const token = await delegate(demoOf().url, { max: 100_000 });
+    const c1 = await acp(demoOf().url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token), key });
     expect(c1.status).toBe(200);
-    const c2 = await acp(demo.url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token), key });
+    const c2 = await acp(demoOf().url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token), key });
     expect(c2.headers.get('idempotent-replayed')).toBe('true');
     expect(c2.body).toEqual(c1.body);
     // Even a new key completing again charges nothing more: the checkout is paid.
-    const c3 = await acp(demo.url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token) });
+    const c3 = await acp(demoOf().url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token) });
     expect(c3.body).toMatchObject({ status: 'completed' });
-    expect(await ordersOf(demo, id)).toHaveLength(1);
+    expect(await ordersOf(demoOf(), id)).toHaveLength(1);
   });
 
   it('a complete still running answers 409 idempotency_in_flight with Retry-After; the retry then replays it', async () => {
-    const created = await acp(slow.url, 'POST', '/checkout_sessions', { body: createBody() });
+    const created = await acp(slowOf().url, 'POST', '/checkout_sessions', { body: createBody() });
     const id = created.body.id as string;
-    const token = await delegate(slow.url, { max: 100_000 });
+    const token = await delegate(slowOf().url, { max: 100_000 });
     const key = newKey();
-    const first = acp(slow.url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token), key });
+    const first = acp(slowOf().url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token), key });
     await new Promise((r) => setTimeout(r, 300));
-    const during = await acp(slow.url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token), key });
+    const during = await acp(slowOf().url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token), key });
     expect([during.status, during.body.code]).toEqual([409, 'idempotency_in_flight']);
     expect(Number(during.headers.get('retry-after'))).toBeGreaterThan(0);
     conforms('Error', during.body);
     expect((await first).status).toBe(200);
-    const after = await acp(slow.url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token), key });
+    const after = await acp(slowOf().url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token), key });
     expect(after.headers.get('idempotent-replayed')).toBe('true');
-    expect(await ordersOf(slow, id)).toHaveLength(1);
+    expect(await ordersOf(slowOf(), id)).toHaveLength(1);
   });
 
   it('a mandate overrun is refused (403 mandate_exceeded) and nothing is charged; a used single-use token is refused elsewhere', async () => {
-    const created = await acp(demo.url, 'POST', '/checkout_sessions', { body: createBody() });
+    const created = await acp(demoOf().url, 'POST', '/checkout_sessions', { body: createBody() });
     const id = created.body.id as string;
     const total = totalOf(created.body);
-    const small = await delegate(demo.url, { max: total - 1 });
-    const over = await acp(demo.url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(small) });
+    const small = await delegate(demoOf().url, { max: total - 1 });
+    const over = await acp(demoOf().url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(small) });
     expect([over.status, over.body.code]).toEqual([403, 'mandate_exceeded']);
     conforms('Error', over.body);
-    expect(await ordersOf(demo, id)).toHaveLength(0);
-    const euros = await delegate(demo.url, { max: 100_000, currency: 'eur' });
-    expect((await acp(demo.url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(euros) })).body.code).toBe('mandate_invalid');
-    const once = await delegate(demo.url, { max: 100_000 });
-    expect((await acp(demo.url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(once) })).status).toBe(200);
-    const second = await acp(demo.url, 'POST', '/checkout_sessions', { body: createBody() });
-    expect((await acp(demo.url, 'POST', `/checkout_sessions/${second.body.id as string}/complete`, { body: completeBody(once) })).body.code).toBe('mandate_invalid');
+    expect(await ordersOf(demoOf(), id)).toHaveLength(0);
+    const euros = await delegate(demoOf().url, { max: 100_000, currency: 'eur' });
+    expect((await acp(demoOf().url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(euros) })).body.code).toBe('mandate_invalid');
+    const once = await delegate(demoOf().url, { max: 100_000 });
+    expect((await acp(demoOf().url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(once) })).status).toBe(200);
+    const second = await acp(demoOf().url, 'POST', '/checkout_sessions', { body: createBody() });
+    expect((await acp(demoOf().url, 'POST', `/checkout_sessions/${second.body.id as string}/complete`, { body: completeBody(once) })).body.code).toBe('mandate_invalid');
   });
 
   it('a declined card is a typed error; the checkout stays payable', async () => {
-    const created = await acp(demo.url, 'POST', '/checkout_sessions', { body: createBody() });
+    const created = await acp(demoOf().url, 'POST', '/checkout_sessions', { body: createBody() });
     const id = created.body.id as string;
-    const declined = await delegate(demo.url, { max: 100_000, number: '4000000000000002' });
-    const r = await acp(demo.url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(declined) });
+    const declined = await delegate(demoOf().url, { max: 100_000, number: '4000000000000002' });
+    const r = await acp(demoOf().url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(declined) });
     expect([r.status, r.body.code]).toEqual([402, 'payment_declined']);
     conforms('Error', r.body);
-    expect((await acp(demo.url, 'GET', `/checkout_sessions/${id}`)).body.status).toBe('ready_for_payment');
+    expect((await acp(demoOf().url, 'GET', `/checkout_sessions/${id}`)).body.status).toBe('ready_for_payment');
   });
 
   it('cancel: canceled checkouts cannot be completed, updated or canceled again', async () => {
-    const created = await acp(demo.url, 'POST', '/checkout_sessions', { body: createBody() });
+    const created = await acp(demoOf().url, 'POST', '/checkout_sessions', { body: createBody() });
     const id = created.body.id as string;
-    const canceled = await acp(demo.url, 'POST', `/checkout_sessions/${id}/cancel`, { body: { intent_trace: { reason_code: 'price_sensitivity' } } });
+    const canceled = await acp(demoOf().url, 'POST', `/checkout_sessions/${id}/cancel`, { body: { intent_trace: { reason_code: 'price_sensitivity' } } });
     expect(canceled.status).toBe(200);
     conforms('CheckoutSession', canceled.body);
     expect(canceled.body.status).toBe('canceled');
-    expect((await acp(demo.url, 'POST', `/checkout_sessions/${id}/cancel`, { body: {} })).status).toBe(405);
-    expect((await acp(demo.url, 'POST', `/checkout_sessions/${id}`, { body: { line_items: [{ id: 'tee-classic', quantity: 1 }] } })).status).toBe(405);
-    const token = await delegate(demo.url, { max: 100_000 });
-    expect((await acp(demo.url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token) })).status).toBe(405);
-    expect(await ordersOf(demo, id)).toHaveLength(0);
+    expect((await acp(demoOf().url, 'POST', `/checkout_sessions/${id}/cancel`, { body: {} })).status).toBe(405);
+    expect((await acp(demoOf().url, 'POST', `/checkout_sessions/${id}`, { body: { line_items: [{ id: 'tee-classic', quantity: 1 }] } })).status).toBe(405);
+    const token = await delegate(demoOf().url, { max: 100_000 });
+    expect((await acp(demoOf().url, 'POST', `/checkout_sessions/${id}/complete`, { body: completeBody(token) })).status).toBe(405);
+    expect(await ordersOf(demoOf(), id)).toHaveLength(0);
   });
 
   it('without an address the checkout is not ready (a typed message) and complete is refused', async () => {
     const { fulfillment_details: _f, ...noAddress } = createBody();
-    const created = await acp(demo.url, 'POST', '/checkout_sessions', { body: noAddress });
+    const created = await acp(demoOf().url, 'POST', '/checkout_sessions', { body: noAddress });
     conforms('CheckoutSession', created.body);
     expect(created.body.status).toBe('not_ready_for_payment');
     expect(created.body.messages).toEqual([expect.objectContaining({ type: 'error', code: 'missing', param: '$.fulfillment_details.address' })]);
-    const token = await delegate(demo.url, { max: 100_000 });
-    const r = await acp(demo.url, 'POST', `/checkout_sessions/${created.body.id as string}/complete`, { body: completeBody(token) });
+    const token = await delegate(demoOf().url, { max: 100_000 });
+    const r = await acp(demoOf().url, 'POST', `/checkout_sessions/${created.body.id as string}/complete`, { body: completeBody(token) });
     expect([r.status, r.body.code]).toEqual([400, 'missing']);
   });
 
   it('who may call: no agent credential 401, wrong API-Version 400 with supported_versions, another agent\'s or a browser session 404', async () => {
-    const noAuth = await fetch(`${demo.url}acp/checkout_sessions`, { method: 'POST', headers: { 'api-version': '2026-04-17', 'idempotency-key': newKey(), 'content-type': 'application/json' }, body: JSON.stringify(createBody()) });
+    const noAuth = await fetch(`${demoOf().url}acp/checkout_sessions`, { method: 'POST', headers: { 'api-version': '2026-04-17', 'idempotency-key': newKey(), 'content-type': 'application/json' }, body: JSON.stringify(createBody()) });
     expect(noAuth.status).toBe(401);
     conforms('Error', await noAuth.json());
-    const old = await acp(demo.url, 'POST', '/checkout_sessions', { body: createBody(), headers: { 'api-version': '2025-09-29' } });
+    const old = await acp(demoOf().url, 'POST', '/checkout_sessions', { body: createBody(), headers: { 'api-version': '2025-09-29' } });
     expect(old).toMatchObject({ status: 400, body: { code: 'unsupported_api_version', supported_versions: ['2026-04-17'] } });
     conforms('Error', old.body);
     // A session a person opened in the widget is not reachable over ACP by id alone.
-    const { session } = await shopperClient().open(demo.url);
-    const r = await acp(demo.url, 'GET', `/checkout_sessions/${session.id}`);
+    const { session } = await shopperClient().open(demoOf().url);
+    const r = await acp(demoOf().url, 'GET', `/checkout_sessions/${session.id}`);
     expect(r.status).toBe(404);
     conforms('Error', r.body);
     // Hostile bodies are typed errors.
     for (const body of [{ line_items: [] }, { line_items: [{ id: 'tee-classic', quantity: -1 }], currency: 'usd' }, { line_items: [{ id: '../../etc' }], currency: 'usd' }, 'nope']) {
-      const bad = await acp(demo.url, 'POST', '/checkout_sessions', { body });
+      const bad = await acp(demoOf().url, 'POST', '/checkout_sessions', { body });
       expect(bad.status, JSON.stringify(body)).toBe(400);
       conforms('Error', bad.body);
     }
