@@ -22,6 +22,7 @@ import { COUNTRY_DEFAULTS, DISPLAY_RATES, demoCoupons, hiddenCoupon, METHODS, PR
 import { authorizeCard, decryptCard, TEST_OUTCOME } from './processor';
 import { createPasskeys } from './passkeys';
 import { createMcpHttpHandler } from '../src/mcp/http';
+import { secretMatches } from '../src/server/secrets';
 import { DEMO_MIGRATIONS, demoStore, type LedgerEntry } from './store';
 import type { FailureCode } from '../src/protocol/index';
 import { CardPlaintext, type CardBrand } from '../src/protocol/index';
@@ -469,10 +470,14 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
    * the `Till-Checkout` and `Till-Client-Secret` headers of the initialize request.
    */
   const mcp = createMcpHttpHandler(
-    (req) => {
+    async (req) => {
+      // Only a page that holds a checkout's client secret gets an assistant, and only for that checkout.
       const id = req.headers['till-checkout'];
       const secret = req.headers['till-client-secret'];
-      return { endpoint: `${origin}${API}`, agentKey: DEMO_AGENT_KEY, ...(typeof id === 'string' && typeof secret === 'string' ? { checkouts: [{ id, clientSecret: secret }] } : {}) };
+      if (typeof id !== 'string' || typeof secret !== 'string') return undefined;
+      const record = await till.getSession(id);
+      if (!record || !(await secretMatches(secret, record.secretHash))) return undefined;
+      return { endpoint: `${origin}${API}`, agentKey: DEMO_AGENT_KEY, checkouts: [{ id, clientSecret: secret }] };
     },
     { jsonResponse: true },
   );

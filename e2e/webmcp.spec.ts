@@ -31,6 +31,8 @@ test('an in-page agent lists, selects, applies a code and pays only after the sh
   const declined = page.webmcp.callTool('till_pay');
   const dialog = co.checkout.locator('[part="agent-confirm"]');
   await expect(dialog).toBeVisible();
+  // While the shopper is asked, the agent can change nothing (what is confirmed is what is paid).
+  expect((await page.webmcp.callTool('till_select_payment_method', { method: 'pix' })).isError).toBe(true);
   await co.checkout.locator('[part="agent-confirm-decline"]').click();
   const no = await declined;
   expect(no.isError).toBe(true);

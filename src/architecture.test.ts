@@ -70,7 +70,7 @@ const ALLOWED: Record<string, string[]> = {
   protocol: ['protocol'],
   core: ['protocol', 'core'],
   // On-demand chunks: the pending-payment chunk carries its element, so it may import components.
-  lazy: ['protocol', 'core', 'lazy', 'components'],
+  lazy: ['protocol', 'core', 'lazy', 'store', 'components'],
   store: ['protocol', 'core', 'lazy', 'store'],
   headless: ['protocol', 'core', 'lazy', 'store', 'headless'],
   server: ['protocol', 'core', 'server'],

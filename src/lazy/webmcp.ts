@@ -109,6 +109,9 @@ export function registerCheckoutTools(host: WebMcpHost): AbortController | undef
   if (!mc) return undefined;
   const controller = new AbortController();
   const state = () => host.checkout.getState();
+  /** While the shopper is asked to confirm a payment, the agent may change nothing. */
+  let confirming = false;
+  const busy = () => refuse('The shopper is confirming a payment; nothing can change until they answer.');
   const tools: ModelContextTool[] = [
     {
       name: 'till_get_checkout',
@@ -139,6 +142,7 @@ export function registerCheckoutTools(host: WebMcpHost): AbortController | undef
       description: 'Selects a payment method in the checkout (as if the shopper picked it).',
       inputSchema: { type: 'object', properties: { method: { type: 'string', maxLength: 40 } }, required: ['method'] },
       execute: async (input) => {
+        if (confirming) return busy();
         const method = String(input.method ?? '');
         if (!state().session?.methods.some((m) => m.id === method)) return refuse(`${method} is not offered here.`);
         state().selectMethod(method);
@@ -150,6 +154,7 @@ export function registerCheckoutTools(host: WebMcpHost): AbortController | undef
       description: 'Applies a coupon code the shopper has; says why when it does not apply.',
       inputSchema: { type: 'object', properties: { code: { type: 'string', maxLength: 64 } }, required: ['code'] },
       execute: async (input) => {
+        if (confirming) return busy();
         await state().applyCode(String(input.code ?? '').slice(0, 64));
         return text({ ...view(state()), codeResult: state().codeResult });
       },
@@ -159,6 +164,7 @@ export function registerCheckoutTools(host: WebMcpHost): AbortController | undef
       description: 'Removes an applied coupon code.',
       inputSchema: { type: 'object', properties: { code: { type: 'string', maxLength: 64 } }, required: ['code'] },
       execute: async (input) => {
+        if (confirming) return busy();
         await state().removeCode(String(input.code ?? '').toUpperCase().slice(0, 64));
         return text(view(state()));
       },
@@ -173,9 +179,21 @@ export function registerCheckoutTools(host: WebMcpHost): AbortController | undef
         if (s.phase !== 'ready' || !s.quote || !s.method || !button || button.disabled) return refuse(`The checkout cannot be paid now (${s.phase}).`);
         const label = s.session?.methods.find((m) => m.id === s.method)?.label ?? s.method;
         const amount = formatMoney({ amount: s.quote.total, currency: s.quote.currency }, s.session?.locale ?? 'en');
+        if (confirming) return busy();
         const ask = () => confirmInWidget(host, label, amount);
-        const ok = client?.requestUserInteraction ? ((await client.requestUserInteraction(ask)) as boolean) : await ask();
+        confirming = true;
+        let ok: boolean;
+        try {
+          ok = client?.requestUserInteraction ? ((await client.requestUserInteraction(ask)) as boolean) : await ask();
+        } finally {
+          confirming = false;
+        }
         if (!ok) return refuse('The shopper did not confirm the payment. Nothing was charged.');
+        // What is paid must be what the shopper confirmed: same checkout, method and total.
+        const now = state();
+        if (now.session?.id !== s.session?.id || now.method !== s.method || now.quote?.total !== s.quote.total || now.phase !== 'ready') {
+          return refuse('The checkout changed while the shopper was confirming. Nothing was charged; ask again.');
+        }
         // The shopper's own Pay, with what they typed (the card form tokenizes it in the page).
         button.click();
         const after = await until(host, (x) => x.phase !== 'paying');

@@ -24,8 +24,18 @@ async function jsonBody(req: IncomingMessage): Promise<unknown> {
  * initialize request (e.g. to hand the assistant the checkout open in the page that connects).
  * `jsonResponse` answers plain JSON instead of an event stream (simple browser clients).
  */
-export function createMcpHttpHandler(optionsFor: (req: IncomingMessage) => TillMcpOptions, { jsonResponse = false } = {}) {
+export function createMcpHttpHandler(
+  optionsFor: (req: IncomingMessage) => TillMcpOptions | undefined | Promise<TillMcpOptions | undefined>,
+  { jsonResponse = false, maxSessions = 200, idleSeconds = 900 } = {},
+) {
   const transports = new Map<string, StreamableHTTPServerTransport>();
+  const lastSeen = new Map<string, number>();
+  // Idle MCP sessions (and their checkouts) are dropped; the number of live ones is capped.
+  const sweep = setInterval(() => {
+    const cutoff = Date.now() - idleSeconds * 1000;
+    for (const [id, seen] of lastSeen) if (seen < cutoff) void transports.get(id)?.close();
+  }, 30_000);
+  sweep.unref();
   const fail = (res: ServerResponse, status: number, message: string) => {
     res.writeHead(status, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
@@ -41,17 +51,29 @@ export function createMcpHttpHandler(optionsFor: (req: IncomingMessage) => TillM
         } catch {
           return fail(res, 400, 'Parse error: send JSON-RPC.');
         }
-        if (existing) return await existing.handleRequest(req, res, body);
+        if (existing) {
+          lastSeen.set(sid as string, Date.now());
+          return await existing.handleRequest(req, res, body);
+        }
         if (!isInitializeRequest(body)) return fail(res, 400, 'No valid MCP session: initialize first.');
+        if (transports.size >= maxSessions) return fail(res, 503, 'Too many MCP sessions; try again later.');
+        const options = await optionsFor(req);
+        if (!options) return fail(res, 403, 'Not allowed to start an MCP session here.');
         const transport = new StreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
           enableJsonResponse: jsonResponse,
-          onsessioninitialized: (id) => void transports.set(id, transport),
+          onsessioninitialized: (id) => {
+            transports.set(id, transport);
+            lastSeen.set(id, Date.now());
+          },
         });
         transport.onclose = () => {
-          if (transport.sessionId) transports.delete(transport.sessionId);
+          if (transport.sessionId) {
+            transports.delete(transport.sessionId);
+            lastSeen.delete(transport.sessionId);
+          }
         };
-        await createTillMcpServer(optionsFor(req)).connect(transport);
+        await createTillMcpServer(options).connect(transport);
         return await transport.handleRequest(req, res, body);
       }
       if ((req.method === 'GET' || req.method === 'DELETE') && existing) return await existing.handleRequest(req, res);
@@ -64,6 +86,7 @@ export function createMcpHttpHandler(optionsFor: (req: IncomingMessage) => TillM
   return {
     handle,
     async close() {
+      clearInterval(sweep);
       for (const t of transports.values()) await t.close().catch(() => undefined);
     },
   };

@@ -156,6 +156,21 @@ describe('till MCP server', () => {
     }
   }, 60_000);
 
+  it('the demo\'s /mcp gives an assistant only to a page holding a checkout\'s client secret', async () => {
+    const init = (headers: Record<string, string>) =>
+      fetch(demoOf().url + 'mcp', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+      });
+    const { session, secret } = await shopperClient().open(demoOf().url);
+    expect((await init({})).status).toBe(403);
+    expect((await init({ 'till-checkout': session.id, 'till-client-secret': 'tcs_' + 'A'.repeat(43) })).status).toBe(403);
+    const ok = await init({ 'till-checkout': session.id, 'till-client-secret': secret });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('mcp-session-id')).toBeTruthy();
+  });
+
   it('the bin refuses to start without an endpoint, and says how to call it', async () => {
     const { spawnSync } = await import('node:child_process');
     const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./bin.ts', import.meta.url))], { encoding: 'utf8' });

@@ -83,6 +83,14 @@ describe('agent payments need a mandate', () => {
     expect(k.authorized).toEqual([]);
   });
 
+  it('a delegated token pays card methods only: never PIX (whose coupon it would borrow)', async () => {
+    const k = kit({ tok_ok: { maxAmount: usd(5000), merchantId: 'shop-1', expiresAt: future(), use: 'recurring' } });
+    const { session, secret } = await k.open();
+    const r = await k.pay(session, secret, { type: 'delegated', token: 'tok_ok' }, 'agent_a', 'pix');
+    expect([r.status, r.body.code]).toEqual([400, 'invalid_request']);
+    expect(k.authorized).toEqual([]);
+  });
+
   it('a token the processor does not know, or a backend without verifyMandate, is refused', async () => {
     const k = kit({});
     const { session, secret } = await k.open();

@@ -99,6 +99,20 @@ describe('changing the cart', () => {
     expect(await k.items(session, secret, [{ productId: 'tee', quantity: 1 }])).toMatchObject({ status: 409, body: { code: 'session_locked' } });
   });
 
+  it('every pending payment holds the cart, not just the latest: a QR waiting behind a declined card still locks it', async () => {
+    const k = kit({
+      authorize: async (input) => (input.method === 'pix' ? { status: 'requires_action', action: { type: 'qr', payload: 'PIX', expiresAt: Math.floor(Date.now() / 1000) + 600 } as PaymentAction } : { status: 'failed', code: 'card_declined' }),
+    });
+    const { session, secret } = await k.open();
+    const qr = await k.pay(session, secret, 'pix');
+    expect(qr.body.status).toBe('requires_action');
+    expect((await k.pay(session, secret, 'card')).body.code).toBe('card_declined');
+    // The QR is still payable for the cart as it was: the cart cannot change under it.
+    expect(await k.items(session, secret, [{ productId: 'tee', quantity: 5 }])).toMatchObject({ status: 409, body: { code: 'session_locked' } });
+    await k.call('POST', `/payments/${qr.body.paymentId as string}/cancel`, { secret, body: {} });
+    expect((await k.items(session, secret, [{ productId: 'tee', quantity: 5 }])).status).toBe(200);
+  });
+
   it('answers like every other call to a wrong secret (not_found) and to anyone but the owner (forbidden)', async () => {
     const k = kit();
     const mine = await k.open('alice');

@@ -24,8 +24,10 @@ export interface Answer {
 const paidKey = (sessionId: string) => `${sessionId}:paid`;
 /** The session's payment whose outcome is unknown, while it is. */
 const unknownKey = (sessionId: string) => `${sessionId}:unknown`;
-/** The session's latest payment (a pending QR or challenge holds the cart as it was). */
-const latestKey = (sessionId: string) => `${sessionId}:latest`;
+/** Every payment a session started, oldest first (a pending QR or challenge holds the cart as it was). */
+const paymentsKey = (sessionId: string) => `${sessionId}:payments`;
+/** A checkout that started this many payments takes no more (abuse, not shopping). */
+const MAX_PAYMENTS_PER_SESSION = 500;
 
 /** A single-use mandate's claim: the checkout session it was used for. */
 const mandateKey = (mandateId: string) => `mandate:${mandateId}`;
@@ -81,6 +83,9 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
       if (!record.shopperId) throw new RequestError('forbidden', 'Sign in to pay with a saved method.');
       if (!session.savedMethods.some((s) => s.id === src.savedMethodId && s.method === req.method)) throw new RequestError('not_found', 'Unknown saved payment method.');
     }
+    // A delegated token stands for a card: it pays card methods only (never a method whose
+    // discounts or flow it would borrow, such as PIX's coupon).
+    if (src.type === 'delegated' && offered.flow !== 'card') throw new RequestError('invalid_request', `A delegated payment token pays card methods only, not ${offered.label}.`);
     const mandate = await verifiedMandate(backend, session, src, ctx);
     // Never trust the client's total: price the requested codes ourselves.
     const input = await coupons.pricingInput(session, req.couponCodes, ctx);
@@ -122,6 +127,7 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
         const used = await storage.claimIdempotency(mandateKey(mandate.id), { bodyHash: session.id });
         if (used && used.bodyHash !== session.id) throw new RequestError('mandate_invalid', 'This mandate was already used for another checkout.');
       }
+      if ((await paymentIds(session.id)).length >= MAX_PAYMENTS_PER_SESSION) throw new RequestError('rate_limited', 'Too many payment attempts for this checkout.');
       // Reserve the key for this payment before any money moves (see IdempotencyRecord).
       const taken = await reserve(paymentId);
       if (taken) return { taken };
@@ -139,7 +145,8 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
     const { id: paymentId, amount, couponCodes } = base;
     return withLock(paymentId, async () => {
       await savePayment({ ...base, reply: UNKNOWN_OUTCOME });
-      await storage.putIdempotency(latestKey(session.id), { bodyHash: 'latest', paymentId });
+      // Appended under the session's charging lock (held by charge()), so no instance loses an id.
+      await storage.putIdempotency(paymentsKey(session.id), { bodyHash: 'payments', reply: [...(await paymentIds(session.id)), paymentId] });
       let result: AuthorizeResult | undefined;
       try {
         result = await backend.authorize(
@@ -212,10 +219,22 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
    */
   async function blocking(sessionId: string): Promise<StoredPayment | undefined> {
     const held = (await paidPayment(sessionId)) ?? (await unknownPayment(sessionId));
-    if (held) return held;
-    const id = (await storage.getIdempotency(latestKey(sessionId)))?.paymentId;
-    const latest = id ? await withLock(id, () => pendingPayment(id)).catch(() => undefined) : undefined;
-    return latest?.reply.status === 'requires_action' || latest?.reply.status === 'error' ? latest : undefined;
+    return held ?? (await openPayments(sessionId))[0];
+  }
+
+  async function paymentIds(sessionId: string): Promise<string[]> {
+    const ids = (await storage.getIdempotency(paymentsKey(sessionId)))?.reply;
+    return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
+  }
+
+  /** The session's payments still waiting for the shopper or unconfirmed (every one, not just the latest). */
+  async function openPayments(sessionId: string): Promise<StoredPayment[]> {
+    const open: StoredPayment[] = [];
+    for (const id of await paymentIds(sessionId)) {
+      const p = await withLock(id, () => pendingPayment(id)).catch(() => undefined);
+      if (p && (p.reply.status === 'requires_action' || p.reply.status === 'error')) open.push(p);
+    }
+    return open;
   }
 
   /** Stores a payment; the first one to succeed marks its session paid, an unknown outcome holds it. */
@@ -299,5 +318,5 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
     });
   }
 
-  return { charge, reconcile, paidPayment, blocking, pendingPayment, status, cancel, stepUp, settle, requireAction };
+  return { charge, reconcile, paidPayment, blocking, openPayments, pendingPayment, status, cancel, stepUp, settle, requireAction };
 }

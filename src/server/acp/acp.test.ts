@@ -197,6 +197,20 @@ describe('ACP 2026-04-17 checkout (demo at /acp)', () => {
     expect((await acp(demoOf().url, 'POST', `/checkout_sessions/${second.body.id as string}/complete`, { body: completeBody(once) })).body.code).toBe('mandate_invalid');
   });
 
+  it('a card number sent as a discount code is refused before anything is stored; the checkout stays usable', async () => {
+    const pan = '4242424242424242';
+    const refused = await acp(demoOf().url, 'POST', '/checkout_sessions', { body: { ...createBody(), discounts: { codes: [pan] } } });
+    expect([refused.status, refused.body.code, refused.body.param]).toEqual([400, 'invalid', '$.discounts.codes[0]']);
+    conforms('Error', refused.body);
+    expect(JSON.stringify(refused.body)).not.toContain(pan);
+    const created = await acp(demoOf().url, 'POST', '/checkout_sessions', { body: createBody() });
+    const id = created.body.id as string;
+    expect((await acp(demoOf().url, 'POST', `/checkout_sessions/${id}`, { body: { discounts: { codes: ['SAVEFIXED', pan] } } })).status).toBe(400);
+    const record = await demoOf().till.getSession(id);
+    expect(JSON.stringify(record)).not.toContain(pan);
+    expect((await acp(demoOf().url, 'GET', `/checkout_sessions/${id}`)).status).toBe(200);
+  });
+
   it('a declined card is a typed error; the checkout stays payable', async () => {
     const created = await acp(demoOf().url, 'POST', '/checkout_sessions', { body: createBody() });
     const id = created.body.id as string;

@@ -9,6 +9,7 @@
  *   POST /checkout_sessions/{id}/complete   pay with a delegated payment token (under its mandate)
  *   POST /checkout_sessions/{id}/cancel     cancel
  */
+import { containsCardNumber } from '../../core/card/index';
 import { bestQuote, priceWith } from '../../core/pricing/index';
 import type { PayRequest, Quote, Session } from '../../protocol/index';
 import type { Access } from '../access';
@@ -130,8 +131,15 @@ export function createAcpRoutes(kit: Kit, { access, sessions, ledger, idempotenc
     });
   }
 
+  /** A card number sent as a discount code is refused before anything is stored or looked up. */
+  function noCardNumbers(codes: readonly string[] | undefined): void {
+    const at = codes?.findIndex((c) => containsCardNumber(c)) ?? -1;
+    if (at >= 0) throw new RequestError('invalid_request', 'A discount code cannot be a card number.', [{ path: `discounts.codes[${at}]`, message: 'Looks like a card number.' }]);
+  }
+
   async function create(body: unknown, request: Request, agent: Agent): Promise<AcpAnswer> {
     const req = validate(AcpCreateRequest, body);
+    noCardNumbers(req.discounts?.codes);
     const ctx: TillContext = { request, shopper: null, agent };
     const country = req.fulfillment_details?.address?.country.toUpperCase();
     const { session } = await sessions.create(
@@ -144,6 +152,7 @@ export function createAcpRoutes(kit: Kit, { access, sessions, ledger, idempotenc
 
   async function update(id: string, body: unknown, request: Request, agent: Agent): Promise<AcpAnswer> {
     const req = validate(AcpUpdateRequest, body);
+    noCardNumbers(req.discounts?.codes);
     let record = await openAcp(id, agent);
     const { status } = await statusOf(record);
     if (status === 'completed' || status === 'canceled') return acpError(405, 'invalid_request', 'not_updatable', `The checkout is ${status}.`);
@@ -198,9 +207,10 @@ export function createAcpRoutes(kit: Kit, { access, sessions, ledger, idempotenc
     const record = await openAcp(id, agent);
     const { status } = await statusOf(record);
     if (status === 'completed' || status === 'canceled') return acpError(405, 'invalid_request', 'not_cancelable', `The checkout is already ${status}.`);
-    const pending = await ledger.blocking(id);
-    if (pending?.reply.status === 'error') return acpError(409, 'invalid_request', 'conflict', 'A payment for this checkout is being confirmed; try again shortly.');
-    if (pending) await ledger.cancel(pending.id, contextOf(record, request, agent));
+    const open = await ledger.openPayments(id);
+    if (open.some((p) => p.reply.status === 'error')) return acpError(409, 'invalid_request', 'conflict', 'A payment for this checkout is being confirmed; try again shortly.');
+    // Every payment still waiting for the buyer is voided, not just the latest one.
+    for (const p of open) await ledger.cancel(p.id, contextOf(record, request, agent));
     return view(await saveState(id, (s) => ({ ...s, status: 'canceled' })), request, agent);
   }
 
