@@ -16,7 +16,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import { ACP_VERSION, createTillServer, type Actor, type Agent, type AuthorizeResult, type Mandate, type SessionDraft, type Shopper, type StoredPayment, type TillContext } from '../src/server/index';
+import { ACP_VERSION, createTillServer, ucpProfile, type Actor, type Agent, type AuthorizeResult, type Mandate, type SessionDraft, type Shopper, type StoredPayment, type TillContext } from '../src/server/index';
 import { migrate, pgliteStorage, postgresStorage, type SqlDb, type TillStorage } from '../src/server/storage/node';
 import { COUNTRY_DEFAULTS, DISPLAY_RATES, demoCoupons, hiddenCoupon, METHODS, PRIORS, PRODUCTS, SHIPPING } from './catalog';
 import { authorizeCard, decryptCard, TEST_OUTCOME } from './processor';
@@ -147,6 +147,12 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
       basePath: '/acp',
       psp: 'till-demo-psp',
       links: [{ type: 'terms_of_use', url: 'https://till.invalid/demo/terms' }],
+      orderUrl: (orderId) => `${origin}/demo/orders/${encodeURIComponent(orderId)}`,
+    },
+    // UCP's checkout capability (release 2026-08-25), again on the same sessions and ledger.
+    ucp: {
+      basePath: '/ucp',
+      links: [{ type: 'terms_of_service', url: 'https://till.invalid/demo/terms' }],
       orderUrl: (orderId) => `${origin}/demo/orders/${encodeURIComponent(orderId)}`,
     },
     backend: {
@@ -509,7 +515,12 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
         res.writeHead(response.status, Object.fromEntries(response.headers));
         return res.end(await response.text());
       }
-      if (path.startsWith('/acp/')) {
+      if (path === '/.well-known/ucp' && req.method === 'GET') {
+        // Public and cacheable, as the UCP overview asks of a business profile.
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=300' });
+        return res.end(JSON.stringify(ucpProfile(`${origin}/ucp`)));
+      }
+      if (path.startsWith('/acp/') || path.startsWith('/ucp/')) {
         const { request } = await toRequest(req, url);
         const response = await till.handle(request);
         res.writeHead(response.status, Object.fromEntries(response.headers));

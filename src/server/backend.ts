@@ -1,6 +1,7 @@
 import type { CreateSessionRequest, UpdateItemsRequest, Coupon, ErrorCode, FailureCode, PasskeyCredential, PaymentAction, PaymentSource, Session } from '../protocol/index';
 import type { StoredPayment, TillStorage } from './storage/index';
 import type { AcpOptions } from './acp/options';
+import type { UcpOptions } from './ucp/options';
 
 /** What the merchant's backend returns for a new session; the kit adds ids, quotes and expiry. */
 export type SessionDraft = Omit<Session, 'id' | 'quote' | 'methodQuotes' | 'expiresAt' | 'signedIn'> & { ttlSeconds?: number };
@@ -153,6 +154,11 @@ export interface TillServerOptions {
    * Agents are named by `authenticateAgent`; they pay under `verifyMandate`.
    */
   acp?: AcpOptions;
+  /**
+   * Serve the Universal Commerce Protocol's checkout capability (release 2026-08-25) beside them:
+   * `{ basePath: '/ucp' }` answers `POST /ucp/checkout-sessions` and the rest (see ucpProfile()).
+   */
+  ucp?: UcpOptions;
   /** Ids of sessions and payments; the default has 128 random bits. Keep at least that many. */
   newId?: (prefix: string) => string;
 }

@@ -18,6 +18,8 @@ import { createKit } from './kit';
 import { createLedger } from './ledger';
 import { createRoutes } from './routes';
 import { createAcpRoutes } from './acp/routes';
+import { createAgentCheckouts } from './agent-checkout';
+import { createUcpRoutes } from './ucp/routes';
 import { createSessions } from './sessions';
 
 export type { Actor, Agent, Mandate, AuthorizeInput, AuthorizeResult, ErrorLike, MerchantBackend, SessionDraft, Shopper, TillContext, TillServerOptions } from './backend';
@@ -32,11 +34,15 @@ export function createTillServer(options: TillServerOptions) {
   const idempotency = createIdempotency(kit, ledger, coupons);
   const route = createRoutes(kit, { access, sessions, ledger, idempotency });
   const acpBase = options.acp?.basePath.replace(/\/+$/, '');
-  const acp = options.acp ? createAcpRoutes(kit, { access, sessions, ledger, idempotency, coupons }, options.acp) : undefined;
+  const agents = createAgentCheckouts(kit, { ledger, idempotency, coupons });
+  const acp = options.acp ? createAcpRoutes(kit, { access, sessions, agents }, options.acp) : undefined;
+  const ucpBase = options.ucp?.basePath.replace(/\/+$/, '');
+  const ucp = options.ucp ? createUcpRoutes(kit, { access, sessions, agents }, options.ucp) : undefined;
 
   async function dispatch(req: Request): Promise<Response> {
     const url = new URL(req.url);
     if (acp && acpBase !== undefined && url.pathname.startsWith(acpBase + '/')) return acp(req, url.pathname.slice(acpBase.length));
+    if (ucp && ucpBase !== undefined && url.pathname.startsWith(ucpBase + '/')) return ucp(req, url.pathname.slice(ucpBase.length));
     if (!url.pathname.startsWith(basePath + '/')) throw new RequestError('not_found', 'Not a Till endpoint.');
     return route(req, url.pathname.slice(basePath.length));
   }

@@ -29,5 +29,6 @@ export {
   type Migration,
 } from './storage/index';
 export { ACP_VERSION, type AcpOptions } from './acp/routes';
+export { UCP_VERSION, ucpProfile, type UcpOptions } from './ucp/routes';
 // Durable adapters (PGlite, PostgreSQL) are Node-only: import them from `till-checkout/server/storage`.
 export * from '../protocol/index';

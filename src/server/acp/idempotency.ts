@@ -24,11 +24,29 @@ export const acpError = (status: number, type: 'invalid_request' | 'processing_e
   body: { type, code, message, ...(param ? { param } : {}) },
 });
 
-export function createAcpIdempotency(storage: TillStorage, now: () => number) {
+/** How a protocol words its idempotency refusals (ACP's by default; UCP passes its own). */
+export interface KeyErrors {
+  missing(): AcpAnswer;
+  invalid(): AcpAnswer;
+  conflict(): AcpAnswer;
+  inFlight(): AcpAnswer;
+  /** Whether a key is acceptable (ACP: 1–255 characters; UCP: at least 128 bits, e.g. a UUID). */
+  valid(key: string): boolean;
+}
+
+export const ACP_KEY_ERRORS: KeyErrors = {
+  missing: () => acpError(400, 'invalid_request', 'idempotency_key_required', 'Idempotency-Key header is required on all POST requests'),
+  invalid: () => acpError(400, 'invalid_request', 'invalid', 'Idempotency-Key is at most 255 characters.', '$.headers.Idempotency-Key'),
+  conflict: () => acpError(422, 'invalid_request', 'idempotency_conflict', 'Idempotency-Key has already been used with a different request body'),
+  inFlight: () => acpError(409, 'invalid_request', 'idempotency_in_flight', 'A request with this Idempotency-Key is currently being processed'),
+  valid: (key) => key.length <= 255,
+};
+
+export function createAcpIdempotency(storage: TillStorage, now: () => number, errors: KeyErrors = ACP_KEY_ERRORS) {
   /** Runs `work` at most once per (agent, path, key, body); see the module comment. */
   async function once(scope: string, key: string | null, body: unknown, work: () => Promise<AcpAnswer>): Promise<AcpAnswer & { replayed?: boolean }> {
-    if (!key) return acpError(400, 'invalid_request', 'idempotency_key_required', 'Idempotency-Key header is required on all POST requests');
-    if (key.length > 255) return acpError(400, 'invalid_request', 'invalid', 'Idempotency-Key is at most 255 characters.', '$.headers.Idempotency-Key');
+    if (!key) return errors.missing();
+    if (!errors.valid(key)) return errors.invalid();
     const hash = await sha256(canonical(body ?? null));
     const k = `acp:${scope}:${await sha256(key)}`;
     const started = { bodyHash: hash, reply: { inFlightSince: now() } };
@@ -38,10 +56,10 @@ export function createAcpIdempotency(storage: TillStorage, now: () => number) {
       prior = undefined;
     }
     if (prior) {
-      if (prior.bodyHash !== hash) return acpError(422, 'invalid_request', 'idempotency_conflict', 'Idempotency-Key has already been used with a different request body');
+      if (prior.bodyHash !== hash) return errors.conflict();
       if (prior.httpStatus !== undefined) return { status: prior.httpStatus, body: prior.reply as Record<string, unknown>, replayed: true };
       const since = (prior.reply as { inFlightSince?: number } | undefined)?.inFlightSince ?? 0;
-      if (now() - since < STALE_SECONDS) return acpError(409, 'invalid_request', 'idempotency_in_flight', 'A request with this Idempotency-Key is currently being processed');
+      if (now() - since < STALE_SECONDS) return errors.inFlight();
       // The request that claimed the key died mid-way: this retry runs it (what it did is itself
       // idempotent: a payment goes through the kit's own per-checkout key).
       await storage.putIdempotency(k, started);

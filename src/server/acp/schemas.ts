@@ -6,6 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { Coupon, Id } from '../../protocol/index';
+import type { AgentState } from '../agent-checkout';
 
 export const ACP_VERSION = '2026-04-17';
 
@@ -81,11 +82,4 @@ export const AcpCompleteRequest = z.object({
 export type AcpCompleteRequest = z.infer<typeof AcpCompleteRequest>;
 
 /** What the kit keeps on a session for ACP (SessionRecord.agentState). */
-export interface AcpState {
-  protocol: 'acp';
-  status?: 'canceled';
-  codes?: string[];
-  buyer?: z.infer<typeof AcpBuyer>;
-  fulfillment?: z.infer<typeof AcpFulfillmentDetails>;
-  selected?: z.infer<typeof AcpUpdateRequest>['selected_fulfillment_options'];
-}
+export type AcpState = AgentState & { protocol: 'acp' | 'ucp' };
