@@ -1,4 +1,5 @@
 import { expect, test } from './fixtures/test';
+import { delegatedToken } from './pages/agent';
 
 /**
  * ACP (API-Version 2026-04-17) against the running demo, as an agent platform would call it:
@@ -26,15 +27,7 @@ test('an agent checks out over ACP: one order, replays answer the same, a confli
   expect(await replay.json()).toEqual(body);
   expect((await update(['WELCOME10'])).status()).toBe(422);
 
-  const token = async (max: number) =>
-    (
-      await (
-        await request.post('/psp/agentic_commerce/delegate_payment', {
-          headers: { authorization: 'Bearer demo-agent' },
-          data: { payment_method: { type: 'card', number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' }, allowance: { reason: 'one_time', max_amount: max, currency: 'usd', merchant_id: 'demo-shop', expires_at: new Date(Date.now() + 600_000).toISOString() } },
-        })
-      ).json()
-    ).id as string;
+  const token = (max: number) => delegatedToken(request, max);
   const complete = (t: string) => request.post(`/acp/checkout_sessions/${id}/complete`, { headers: { ...H, 'idempotency-key': key() }, data: { payment_data: { handler_id: 'till_delegated_card', instrument: { type: 'card', credential: { type: 'spt', token: t } } } } });
   const over = await complete(await token(total - 1));
   expect([over.status(), (await over.json()).code]).toEqual([403, 'mandate_exceeded']);

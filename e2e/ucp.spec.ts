@@ -1,4 +1,5 @@
 import { expect, test } from './fixtures/test';
+import { delegatedToken } from './pages/agent';
 
 /**
  * UCP (release 2026-08-25) against the running demo, as a platform would call it: profile,
@@ -22,14 +23,7 @@ test('a platform checks out over UCP: one order, a replay answers the same, a co
   expect(u.totals.find((t: { type: string }) => t.type === 'items_discount').amount).toBe(-1200);
   expect((await request.put(`/ucp/checkout-sessions/${id}`, { headers: { ...H, 'idempotency-key': key }, data: body(3) })).status()).toBe(409);
   const total = u.totals.find((t: { type: string }) => t.type === 'total').amount as number;
-  const token = (
-    await (
-      await request.post('/psp/agentic_commerce/delegate_payment', {
-        headers: { authorization: 'Bearer demo-agent' },
-        data: { payment_method: { type: 'card', number: '4242424242424242', exp_month: 12, exp_year: 2034, cvc: '123' }, allowance: { reason: 'one_time', max_amount: total, currency: 'usd', merchant_id: 'demo-shop', expires_at: new Date(Date.now() + 600_000).toISOString() } },
-      })
-    ).json()
-  ).id as string;
+  const token = await delegatedToken(request, total);
   const completeKey = crypto.randomUUID();
   const complete = () => request.post(`/ucp/checkout-sessions/${id}/complete`, { headers: { ...H, 'idempotency-key': completeKey }, data: { payment: { instruments: [{ id: 'pi_1', handler_id: 'till_delegated_card', type: 'card', credential: { type: 'delegated_token', token } }] } } });
   const done = await (await complete()).json();

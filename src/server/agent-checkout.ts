@@ -28,6 +28,12 @@ export interface AgentState {
 /** Where a checkout stands, whatever the protocol calls it. */
 export type Progress = { stage: 'completed'; orderId: string } | { stage: 'canceled' } | { stage: 'expired' } | { stage: 'in_progress' } | { stage: 'open' };
 
+/** A quote's discounts by what they apply to (minor units, positive): agent protocols list them apart. */
+export function discountsByClass(quote: Quote): { product: number; order: number; shipping: number } {
+  const by = (cls: string) => quote.applied.filter((a) => a.class === cls).reduce((n, a) => n + a.amount, 0);
+  return { product: by('product'), order: by('order'), shipping: by('shipping') };
+}
+
 export type AgentCheckouts = ReturnType<typeof createAgentCheckouts>;
 
 export function createAgentCheckouts({ storage, now, withLock }: Kit, { ledger, idempotency, coupons }: { ledger: Ledger; idempotency: Idempotency; coupons: CouponLookup }) {
@@ -92,7 +98,8 @@ export function createAgentCheckouts({ storage, now, withLock }: Kit, { ledger, 
   async function payDelegated(record: SessionRecord, token: string, protocolKey: string, ctx: TillContext & { agent: Agent }): Promise<Answer> {
     const method = cardMethod(record.session);
     if (!method) throw new RequestError('invalid_request', 'This checkout takes no card payments.');
-    const quote = await quoteOf(record, stateOf(record, 'acp').codes ?? [], ctx);
+    // The codes the protocol's state holds, whichever protocol set them.
+    const quote = await quoteOf(record, (record.agentState as Partial<AgentState> | undefined)?.codes ?? [], ctx);
     return idempotency.pay(record, {
       idempotencyKey: 'agt_' + (await sha256(`${ctx.agent.agentId}:${record.session.id}:${protocolKey}`)).slice(0, 48),
       method: method.id,

@@ -127,11 +127,12 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
         const used = await storage.claimIdempotency(mandateKey(mandate.id), { bodyHash: session.id });
         if (used && used.bodyHash !== session.id) throw new RequestError('mandate_invalid', 'This mandate was already used for another checkout.');
       }
-      if ((await paymentIds(session.id)).length >= MAX_PAYMENTS_PER_SESSION) throw new RequestError('rate_limited', 'Too many payment attempts for this checkout.');
+      const earlier = await paymentIds(session.id);
+      if (earlier.length >= MAX_PAYMENTS_PER_SESSION) throw new RequestError('rate_limited', 'Too many payment attempts for this checkout.');
       // Reserve the key for this payment before any money moves (see IdempotencyRecord).
       const taken = await reserve(paymentId);
       if (taken) return { taken };
-      return authorizeLocked(session, req, base, ctx, mandate);
+      return authorizeLocked(session, req, base, ctx, mandate, earlier);
     });
   }
 
@@ -141,12 +142,13 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
    * it works, so a webhook settling it meanwhile waits for the charge to be recorded instead of
    * missing it. (Never await settle() inside authorize(): that would wait for itself.)
    */
-  function authorizeLocked(session: Session, req: PayRequest, base: Omit<StoredPayment, 'reply'>, ctx: TillContext, mandate: Mandate | undefined) {
+  function authorizeLocked(session: Session, req: PayRequest, base: Omit<StoredPayment, 'reply'>, ctx: TillContext, mandate: Mandate | undefined, earlier: string[]) {
     const { id: paymentId, amount, couponCodes } = base;
     return withLock(paymentId, async () => {
       await savePayment({ ...base, reply: UNKNOWN_OUTCOME });
-      // Appended under the session's charging lock (held by charge()), so no instance loses an id.
-      await storage.putIdempotency(paymentsKey(session.id), { bodyHash: 'payments', reply: [...(await paymentIds(session.id)), paymentId] });
+      // Appended under the session's charging lock (held by charge(), which read `earlier`), so
+      // no instance loses an id.
+      await storage.putIdempotency(paymentsKey(session.id), { bodyHash: 'payments', reply: [...earlier, paymentId] });
       let result: AuthorizeResult | undefined;
       try {
         result = await backend.authorize(
@@ -230,9 +232,13 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
   /** The session's payments still waiting for the shopper or unconfirmed (every one, not just the latest). */
   async function openPayments(sessionId: string): Promise<StoredPayment[]> {
     const open: StoredPayment[] = [];
+    const isOpen = (p: StoredPayment | undefined): p is StoredPayment => p?.reply.status === 'requires_action' || p?.reply.status === 'error';
     for (const id of await paymentIds(sessionId)) {
+      // Settled payments (most of them) are read once and skipped; only an open one takes its
+      // lock, where an expired QR or voucher is voided before it counts.
+      if (!isOpen(await storage.getPayment(id))) continue;
       const p = await withLock(id, () => pendingPayment(id)).catch(() => undefined);
-      if (p && (p.reply.status === 'requires_action' || p.reply.status === 'error')) open.push(p);
+      if (isOpen(p)) open.push(p);
     }
     return open;
   }

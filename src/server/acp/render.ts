@@ -3,6 +3,7 @@
  * same lines, totals and coupons the widget shows, in ACP's shapes. Money stays integer minor units.
  */
 import type { CouponRejection, Quote, Session } from '../../protocol/index';
+import { discountsByClass } from '../agent-checkout';
 import type { AcpPresentation } from './options';
 import { ACP_VERSION, type AcpState } from './schemas';
 
@@ -34,10 +35,7 @@ export function renderCheckout(
   present: AcpPresentation,
   order?: { orderId: string },
 ): Record<string, unknown> {
-  const by = (cls: string) => quote.applied.filter((a) => a.class === cls).reduce((n, a) => n + a.amount, 0);
-  const productOff = by('product');
-  const shippingOff = by('shipping');
-  const orderOff = by('order');
+  const { product: productOff, order: orderOff, shipping: shippingOff } = discountsByClass(quote);
   const labels = new Map(session.coupons.map((c) => [c.code, c.label ?? c.code]));
   const messages: Record<string, unknown>[] = [];
   if (!state.fulfillment?.address && status === 'not_ready_for_payment') {

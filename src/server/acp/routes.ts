@@ -12,11 +12,12 @@
 import type { Access } from '../access';
 import type { AgentCheckouts, AgentState } from '../agent-checkout';
 import type { Agent, TillContext } from '../backend';
-import { match, readBody, RequestError, validate } from '../http';
+import { match, RequestError, validate } from '../http';
 import type { Kit } from '../kit';
 import type { Sessions } from '../sessions';
 import type { SessionRecord } from '../storage/index';
-import { acpError, createAcpIdempotency, type AcpAnswer } from './idempotency';
+import { agentResponse, createAgentIdempotency, idempotentWrite, type AgentAnswer } from '../agent-idempotency';
+import { ACP_KEY_ERRORS, acpError } from './errors';
 import type { AcpOptions, AcpPresentation } from './options';
 import { DELEGATED_CARD_HANDLER, renderCheckout, type AcpStatus } from './render';
 import { ACP_VERSION, AcpCompleteRequest, AcpCreateRequest, AcpUpdateRequest, type AcpState } from './schemas';
@@ -44,29 +45,18 @@ const ERROR_MAP: Record<string, [number, 'invalid_request' | 'processing_error' 
   internal: [500, 'processing_error', 'processing_error'],
 };
 
-export function acpErrorOf(e: unknown): AcpAnswer {
+export function acpErrorOf(e: unknown): AgentAnswer {
   if (!(e instanceof RequestError)) return acpError(500, 'processing_error', 'processing_error', 'Internal error.');
   const [status, type, code] = ERROR_MAP[e.code] ?? [500, 'processing_error', 'processing_error'];
   const path = e.issues?.[0]?.path;
   return acpError(status, type, code, e.message, path ? `$.${path}` : undefined);
 }
 
-function respond(a: AcpAnswer & { replayed?: boolean }, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(a.body), {
-    status: a.status,
-    headers: {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Cache-Control': 'no-store',
-      ...(a.replayed ? { 'Idempotent-Replayed': 'true' } : {}),
-      ...(a.status === 409 && a.body.code === 'idempotency_in_flight' ? { 'Retry-After': '1' } : {}),
-      ...headers,
-    },
-  });
-}
+const respond = (a: AgentAnswer & { replayed?: boolean }, headers: Record<string, string> = {}) => agentResponse(a, headers, true);
 
 export function createAcpRoutes(kit: Kit, { access, sessions, agents }: AcpServices, options: AcpOptions) {
   const { storage, now } = kit;
-  const keys = createAcpIdempotency(storage, now);
+  const keys = createAgentIdempotency(storage, now, ACP_KEY_ERRORS);
   const present = (request: Request): AcpPresentation => ({
     ...options,
     orderUrl: options.orderUrl ?? ((orderId) => new URL(`/orders/${encodeURIComponent(orderId)}`, request.url).href),
@@ -82,14 +72,14 @@ export function createAcpRoutes(kit: Kit, { access, sessions, agents }: AcpServi
     return { status: stateOf(record).fulfillment?.address ? 'ready_for_payment' : 'not_ready_for_payment' };
   }
 
-  async function view(record: SessionRecord, request: Request, agent: Agent, status = 200): Promise<AcpAnswer> {
+  async function view(record: SessionRecord, request: Request, agent: Agent, status = 200): Promise<AgentAnswer> {
     const ctx = agents.contextOf(record, request, agent);
     const s = await statusOf(record);
     const state = stateOf(record);
     return { status, body: renderCheckout(record.session, state, await agents.quoteOf(record, state.codes ?? [], ctx), s.status, present(request), s.order) };
   }
 
-  async function create(body: unknown, request: Request, agent: Agent): Promise<AcpAnswer> {
+  async function create(body: unknown, request: Request, agent: Agent): Promise<AgentAnswer> {
     const req = validate(AcpCreateRequest, body);
     agents.noCardNumbers(req.discounts?.codes, 'discounts.codes');
     const ctx: TillContext = { request, shopper: null, agent };
@@ -102,7 +92,7 @@ export function createAcpRoutes(kit: Kit, { access, sessions, agents }: AcpServi
     return view((await storage.getSession(session.id))!, request, agent, 201);
   }
 
-  async function update(id: string, body: unknown, request: Request, agent: Agent): Promise<AcpAnswer> {
+  async function update(id: string, body: unknown, request: Request, agent: Agent): Promise<AgentAnswer> {
     const req = validate(AcpUpdateRequest, body);
     agents.noCardNumbers(req.discounts?.codes, 'discounts.codes');
     let record = await agents.open(id, agent);
@@ -121,7 +111,7 @@ export function createAcpRoutes(kit: Kit, { access, sessions, agents }: AcpServi
     return view(record, request, agent);
   }
 
-  async function complete(id: string, body: unknown, request: Request, agent: Agent, key: string): Promise<AcpAnswer> {
+  async function complete(id: string, body: unknown, request: Request, agent: Agent, key: string): Promise<AgentAnswer> {
     const req = validate(AcpCompleteRequest, body);
     let record = await agents.open(id, agent);
     const before = await statusOf(record);
@@ -141,7 +131,7 @@ export function createAcpRoutes(kit: Kit, { access, sessions, agents }: AcpServi
     return acpError(500, 'processing_error', 'processing_error', reply.message);
   }
 
-  async function cancel(id: string, request: Request, agent: Agent): Promise<AcpAnswer> {
+  async function cancel(id: string, request: Request, agent: Agent): Promise<AgentAnswer> {
     const record = await agents.open(id, agent);
     const { status } = await statusOf(record);
     if (status === 'completed' || status === 'canceled') return acpError(405, 'invalid_request', 'not_cancelable', `The checkout is already ${status}.`);
@@ -171,17 +161,8 @@ export function createAcpRoutes(kit: Kit, { access, sessions, agents }: AcpServi
       ...(key && m === 'POST' ? { 'Idempotency-Key': key } : {}),
       ...(req.headers.get('request-id') ? { 'Request-Id': req.headers.get('request-id')!.slice(0, 200) } : {}),
     };
-    const post = async (scope: string, work: (body: unknown) => Promise<AcpAnswer>, optionalBody = false) => {
-      let body: unknown;
-      try {
-        // Cancel's body is optional (and only informative): an absent or unreadable one is {}.
-        body = optionalBody ? await readBody(req).catch(() => ({})) : await readBody(req);
-      } catch (e) {
-        return respond(acpErrorOf(e), echo);
-      }
-      const run = () => work(body).catch(acpErrorOf);
-      return respond(await keys.once(`${agent.agentId}:${scope}`, key, body, run), echo);
-    };
+    const post = async (scope: string, work: (body: unknown) => Promise<AgentAnswer>, optionalBody = false) =>
+      respond(await idempotentWrite(req, keys.once, `${agent.agentId}:${scope}`, acpErrorOf, work, optionalBody), echo);
     let p: Record<string, string> | undefined;
     try {
       if ((p = match('/checkout_sessions', path))) return m === 'POST' ? await post(`POST ${path}`, (b) => create(b, req, agent)) : respond(acpError(405, 'invalid_request', 'method_not_allowed', 'Use POST.'));

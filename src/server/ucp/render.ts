@@ -4,7 +4,7 @@
  * `subtotal` and one `total`.
  */
 import type { Quote, Session } from '../../protocol/index';
-import type { AgentState } from '../agent-checkout';
+import { discountsByClass, type AgentState } from '../agent-checkout';
 import type { UcpPresentation } from './options';
 import { UCP_VERSION } from './schemas';
 
@@ -28,10 +28,7 @@ export const envelope = (status: 'success' | 'error') =>
     : { version: UCP_VERSION, status, capabilities: { 'dev.ucp.shopping.checkout': [{ version: UCP_VERSION }] }, payment_handlers: UCP_HANDLERS };
 
 export function renderUcp(session: Session, state: AgentState, quote: Quote, status: UcpStatus, present: UcpPresentation, extra: UcpMessage[] = [], order?: { orderId: string }) {
-  const by = (cls: string) => quote.applied.filter((a) => a.class === cls).reduce((n, a) => n + a.amount, 0);
-  const productOff = by('product');
-  const orderOff = by('order');
-  const shippingOff = by('shipping');
+  const { product: productOff, order: orderOff, shipping: shippingOff } = discountsByClass(quote);
   const messages: UcpMessage[] = [...extra];
   if (status === 'incomplete') messages.push({ type: 'error', code: 'missing', path: '$.buyer.email', content: 'Buyer email is required', severity: 'recoverable' });
   for (const r of quote.rejected) {

@@ -16,17 +16,17 @@
 import type { Access } from '../access';
 import type { AgentCheckouts, AgentState } from '../agent-checkout';
 import type { Agent, TillContext } from '../backend';
-import { match, readBody, RequestError, validate } from '../http';
+import { match, RequestError, validate } from '../http';
 import type { Kit } from '../kit';
 import type { Sessions } from '../sessions';
 import type { SessionRecord } from '../storage/index';
-import { createAcpIdempotency, type AcpAnswer, type KeyErrors } from '../acp/idempotency';
+import { agentResponse, createAgentIdempotency, idempotentWrite, type AgentAnswer, type KeyErrors } from '../agent-idempotency';
 import type { UcpOptions, UcpPresentation } from './options';
 import { envelope, renderUcp, UCP_HANDLER_ID, UCP_HANDLERS, type UcpMessage, type UcpStatus } from './render';
 import { UCP_VERSION, UcpCheckoutRequest, UcpCompleteRequest } from './schemas';
 
 
-const protocolError = (status: number, code: string, content: string): AcpAnswer => ({ status, body: { code, content } });
+const protocolError = (status: number, code: string, content: string): AgentAnswer => ({ status, body: { code, content } });
 
 /** A key of at least 128 bits: a UUID, or 22+ URL-safe characters (REST binding, "Idempotency"). */
 const KEY = /^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9_-]{22,255})$/;
@@ -57,7 +57,7 @@ export function ucpProfile(endpoint: string) {
 
 export function createUcpRoutes(kit: Kit, { access, sessions, agents }: { access: Access; sessions: Sessions; agents: AgentCheckouts }, options: UcpOptions) {
   const { storage, now } = kit;
-  const keys = createAcpIdempotency(storage, now, UCP_KEY_ERRORS);
+  const keys = createAgentIdempotency(storage, now, UCP_KEY_ERRORS);
   const present = (request: Request): UcpPresentation => ({ ...options, orderUrl: options.orderUrl ?? ((orderId) => new URL(`/orders/${encodeURIComponent(orderId)}`, request.url).href) });
   const stateOf = (r: SessionRecord) => agents.stateOf(r, 'ucp');
 
@@ -69,7 +69,7 @@ export function createUcpRoutes(kit: Kit, { access, sessions, agents }: { access
     return { status: stateOf(record).buyer?.email ? 'ready_for_complete' : 'incomplete' };
   }
 
-  async function view(record: SessionRecord, request: Request, agent: Agent, status = 200, extra: UcpMessage[] = []): Promise<AcpAnswer> {
+  async function view(record: SessionRecord, request: Request, agent: Agent, status = 200, extra: UcpMessage[] = []): Promise<AgentAnswer> {
     const ctx = agents.contextOf(record, request, agent);
     const s = await statusOf(record);
     const state = stateOf(record);
@@ -84,7 +84,7 @@ export function createUcpRoutes(kit: Kit, { access, sessions, agents }: { access
     ...(req.discounts ? { codes: req.discounts.codes.map((c) => c.toUpperCase()) } : {}),
   });
 
-  async function create(body: unknown, request: Request, agent: Agent): Promise<AcpAnswer> {
+  async function create(body: unknown, request: Request, agent: Agent): Promise<AgentAnswer> {
     const req = validate(UcpCheckoutRequest, body);
     agents.noCardNumbers(req.discounts?.codes, 'discounts.codes');
     const ctx: TillContext = { request, shopper: null, agent };
@@ -98,7 +98,7 @@ export function createUcpRoutes(kit: Kit, { access, sessions, agents }: { access
     return view((await storage.getSession(session.id))!, request, agent, 201);
   }
 
-  async function update(id: string, body: unknown, request: Request, agent: Agent): Promise<AcpAnswer> {
+  async function update(id: string, body: unknown, request: Request, agent: Agent): Promise<AgentAnswer> {
     const req = validate(UcpCheckoutRequest, body);
     agents.noCardNumbers(req.discounts?.codes, 'discounts.codes');
     let record = await agents.open(id, agent);
@@ -112,7 +112,7 @@ export function createUcpRoutes(kit: Kit, { access, sessions, agents }: { access
     return view(record, request, agent);
   }
 
-  async function complete(id: string, body: unknown, request: Request, agent: Agent, key: string): Promise<AcpAnswer> {
+  async function complete(id: string, body: unknown, request: Request, agent: Agent, key: string): Promise<AgentAnswer> {
     const req = validate(UcpCompleteRequest, body);
     const record = await agents.open(id, agent);
     const before = await statusOf(record);
@@ -139,7 +139,7 @@ export function createUcpRoutes(kit: Kit, { access, sessions, agents }: { access
     return protocolError(500, 'internal_error', reply.message);
   }
 
-  async function cancel(id: string, request: Request, agent: Agent): Promise<AcpAnswer> {
+  async function cancel(id: string, request: Request, agent: Agent): Promise<AgentAnswer> {
     const record = await agents.open(id, agent);
     const { status } = await statusOf(record);
     if (status === 'completed' || status === 'canceled') return view(record, request, agent, 200, [{ type: 'error', code: 'not_cancelable', content: `The checkout is already ${status}.`, severity: 'unrecoverable' }]);
@@ -148,7 +148,7 @@ export function createUcpRoutes(kit: Kit, { access, sessions, agents }: { access
     return view(done, request, agent);
   }
 
-  const errorOf = (e: unknown): AcpAnswer => {
+  const errorOf = (e: unknown): AgentAnswer => {
     if (!(e instanceof RequestError)) return protocolError(500, 'internal_error', 'Internal error.');
     if (e.code === 'not_found') return { status: 404, body: { ucp: envelope('error'), messages: [{ type: 'error', code: 'not_found', content: e.message, severity: 'unrecoverable' }] } };
     const status = { invalid_request: 400, payload_too_large: 413, forbidden: 403, session_locked: 409, rate_limited: 429, session_expired: 410 }[e.code as string] ?? 500;
@@ -156,12 +156,7 @@ export function createUcpRoutes(kit: Kit, { access, sessions, agents }: { access
     return protocolError(status, status === 500 ? 'internal_error' : e.code, status === 500 ? 'Internal error.' : e.message + (path ? ` ($.${path})` : ''));
   };
 
-  function respond(a: AcpAnswer & { replayed?: boolean }, headers: Record<string, string> = {}): Response {
-    return new Response(JSON.stringify(a.body), {
-      status: a.status,
-      headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...(a.body.code === 'idempotency_in_flight' ? { 'Retry-After': '1' } : {}), ...headers },
-    });
-  }
+  const respond = (a: AgentAnswer, headers: Record<string, string> = {}) => agentResponse(a, headers);
 
   /** Routes one UCP request (path relative to the UCP base path). */
   return async function route(req: Request, path: string): Promise<Response> {
@@ -178,15 +173,8 @@ export function createUcpRoutes(kit: Kit, { access, sessions, agents }: { access
     const m = req.method;
     const key = req.headers.get('idempotency-key');
     const echo: Record<string, string> = req.headers.get('request-id') ? { 'Request-Id': req.headers.get('request-id')!.slice(0, 200) } : {};
-    const write = async (scope: string, work: (body: unknown) => Promise<AcpAnswer>, optionalBody = false) => {
-      let body: unknown;
-      try {
-        body = optionalBody ? await readBody(req).catch(() => ({})) : await readBody(req);
-      } catch (e) {
-        return respond(errorOf(e), echo);
-      }
-      return respond(await keys.once(`${agent.agentId}:ucp:${scope}`, key, body, () => work(body).catch(errorOf)), echo);
-    };
+    const write = async (scope: string, work: (body: unknown) => Promise<AgentAnswer>, optionalBody = false) =>
+      respond(await idempotentWrite(req, keys.once, `${agent.agentId}:ucp:${scope}`, errorOf, work, optionalBody), echo);
     let p: Record<string, string> | undefined;
     try {
       if ((p = match('/checkout-sessions', path))) return m === 'POST' ? await write(`POST ${path}`, (b) => create(b, req, agent)) : respond(protocolError(405, 'method_not_allowed', 'Use POST.'));
