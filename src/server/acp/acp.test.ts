@@ -253,6 +253,9 @@ describe('ACP 2026-04-17 checkout (demo at /acp)', () => {
     const old = await acp(demoOf().url, 'POST', '/checkout_sessions', { body: createBody(), headers: { 'api-version': '2025-09-29' } });
     expect(old).toMatchObject({ status: 400, body: { code: 'unsupported_api_version', supported_versions: ['2026-04-17'] } });
     conforms('Error', old.body);
+    // The simulated PSP issues delegated tokens to the agent credential only.
+    const psp = await fetch(`${demoOf().url}psp/agentic_commerce/delegate_payment`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ payment_method: { type: 'card', number: '4242424242424242', exp_month: 12, exp_year: 2034 }, allowance: { reason: 'one_time', max_amount: 1, currency: 'usd', merchant_id: 'demo-shop', expires_at: new Date(Date.now() + 60_000).toISOString() } }) });
+    expect(psp.status).toBe(401);
     // A session a person opened in the widget is not reachable over ACP by id alone.
     const { session } = await shopperClient().open(demoOf().url);
     const r = await acp(demoOf().url, 'GET', `/checkout_sessions/${session.id}`);
