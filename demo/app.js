@@ -4,6 +4,7 @@ const CARTS = {
   standard: [{ productId: 'tee-classic', quantity: 2 }, { productId: 'mug-enamel', quantity: 1 }],
   small: [{ productId: 'socks-wool', quantity: 1 }],
   large: [{ productId: 'tee-classic', quantity: 4 }, { productId: 'mug-enamel', quantity: 2 }, { productId: 'socks-wool', quantity: 3 }],
+  topup: [{ productId: 'topup-mobile', quantity: 1 }],
 };
 
 const $ = (id) => document.getElementById(id);

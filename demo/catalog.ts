@@ -5,7 +5,19 @@ export const PRODUCTS: Record<string, { name: string; category: string; prices: 
   'tee-classic': { name: 'Classic tee', category: 'apparel', prices: { USD: 2500, EUR: 2300, BRL: 12900, CNY: 12800, JPY: 3200, KWD: 7500, INR: 199900, MXN: 44900 } },
   'mug-enamel': { name: 'Enamel mug', category: 'home', prices: { USD: 1400, EUR: 1300, BRL: 6990, CNY: 6800, JPY: 1800, KWD: 4250, INR: 99900, MXN: 24900 } },
   'socks-wool': { name: 'Wool socks', category: 'apparel', prices: { USD: 1200, EUR: 1100, BRL: 5490, CNY: 5900, JPY: 1500, KWD: 3600, INR: 69900, MXN: 19900 } },
+  // A recurring purchase: a cart of top-ups only is a bill to the ranking (session `context`).
+  'topup-mobile': { name: 'Mobile top-up', category: 'top_up', prices: { USD: 2000, EUR: 2000, BRL: 5000, CNY: 10000, JPY: 3000, KWD: 5000, INR: 50000, MXN: 20000 } },
 };
+
+/**
+ * What the demo merchant tells the widget about the checkout (Session `context`): always online;
+ * a cart of top-ups only is recurring, sold under the telecom MCC 4814, anything else under 5651
+ * (clothing).
+ */
+export function demoContext(categories: readonly string[]): { channel: 'online'; recurring: boolean; merchantCategory: string } {
+  const bill = categories.length > 0 && categories.every((c) => c === 'top_up');
+  return { channel: 'online', recurring: bill, merchantCategory: bill ? '4814' : '5651' };
+}
 
 export const SHIPPING: Record<string, number> = { USD: 500, EUR: 490, BRL: 1990, CNY: 1000, JPY: 600, KWD: 1500, INR: 9900, MXN: 9900 };
 

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { ACP_VERSION, createTillServer, ucpProfile, type Actor, type Agent, type AuthorizeResult, type Mandate, type SessionDraft, type Shopper, type StoredPayment, type TillContext } from '../src/server/index';
 import { migrate, pgliteStorage, postgresStorage, type SqlDb, type TillStorage } from '../src/server/storage/node';
-import { COUNTRY_DEFAULTS, DISPLAY_RATES, demoCoupons, hiddenCoupon, METHODS, PRIORS, PRODUCTS, SHIPPING } from './catalog';
+import { COUNTRY_DEFAULTS, DISPLAY_RATES, demoContext, demoCoupons, hiddenCoupon, METHODS, PRIORS, PRODUCTS, SHIPPING } from './catalog';
 import { authorizeCard, decryptCard, TEST_OUTCOME } from './processor';
 import { createPasskeys } from './passkeys';
 import { createMcpHttpHandler } from '../src/mcp/http';
@@ -193,6 +193,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
               : { provider: 'jwe', publicKey: publicJwk },
           ...(DISPLAY_RATES[currency] ? { displayCurrency: DISPLAY_RATES[currency] } : {}),
           ...(PRIORS[country] ? { priors: { shares: Object.entries(PRIORS[country]).map(([method, value]) => ({ method, value })) } } : {}),
+          context: demoContext(lines.map((l) => l.category)),
         };
       },
       async resolveCoupon(code) {

@@ -76,6 +76,19 @@ describe('protocol v1 schemas', () => {
     expect(Session.safeParse({ ...session, lines: [{ ...session.lines[0], quantity: 0 }] }).success).toBe(false);
   });
 
+  it('a session may carry the checkout context the merchant sets; bad context values are refused', () => {
+    const ok = (context: unknown) => Session.safeParse({ ...session, context }).success;
+    expect(ok({ channel: 'online', recurring: true, merchantCategory: '4814' })).toBe(true);
+    expect(ok({})).toBe(true);
+    expect(ok({ merchantCategory: 'retail.grocery:5411' })).toBe(true);
+    expect(ok({ channel: 'mail' })).toBe(false);
+    expect(ok({ recurring: 'yes' })).toBe(false);
+    expect(ok({ merchantCategory: '' })).toBe(false);
+    expect(ok({ merchantCategory: 'x'.repeat(33) })).toBe(false);
+    expect(ok({ merchantCategory: '<img src=x>' })).toBe(false);
+    expect(ok({ merchantCategory: '__proto__ x' })).toBe(false);
+  });
+
   it('exports a JSON Schema for every message', () => {
     const schema = protocolJsonSchema() as { $defs: Record<string, { oneOf?: unknown[]; properties?: Record<string, unknown> }> };
     expect(Object.keys(schema.$defs)).toEqual(expect.arrayContaining(['SessionReply', 'PayRequest', 'PaymentReply', 'QuoteRequest']));

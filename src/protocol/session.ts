@@ -84,6 +84,22 @@ export const MethodPriors = z.object({
 });
 export type MethodPriors = z.infer<typeof MethodPriors>;
 
+/** A `context.merchantCategory`: 1–32 of letters, digits and `_ . : -` (an MCC is 4 digits; a merchant's own name for it fits). */
+export const MERCHANT_CATEGORY = /^[\w.:-]{1,32}$/;
+
+/**
+ * Where and how the shopper pays, set by the merchant backend: the widget's ranking learns habits
+ * per context ("you usually pay bills by bank transfer"). Every field is optional.
+ */
+export const SessionContext = z.object({
+  channel: z.optional(z.enum(['in_person', 'online'])),
+  /** A bill, subscription or top-up. */
+  recurring: z.optional(z.boolean()),
+  /** Free string, e.g. an MCC such as `5411`. */
+  merchantCategory: z.optional(z.string().check(z.regex(MERCHANT_CATEGORY))),
+});
+export type SessionContext = z.infer<typeof SessionContext>;
+
 export const AppliedCoupon = z.object({ code: Coupon.shape.code, class: CouponClass, amount: MinorUnits });
 export type AppliedCoupon = z.infer<typeof AppliedCoupon>;
 
@@ -121,6 +137,7 @@ export const Session = z.object({
   signedIn: z.optional(z.boolean()),
   tokenization: Tokenization,
   priors: z.optional(MethodPriors),
+  context: z.optional(SessionContext),
   /** Optional display of totals in a second currency; always labelled an estimate. */
   displayCurrency: z.optional(
     z.object({ currency: Currency, rate: z.number().check(z.positive()) }),
