@@ -227,26 +227,14 @@ export class TillCheckout extends LitElement {
     );
   }
 
-  /** Offers a wallet method only where this browser can actually pay with it. */
+  /** Offers a wallet method only where this browser can actually pay with it (asked by the on-demand chunk). */
   async #detectWallets() {
-    const s = this.#store.getState();
-    const wallets = s.session?.methods.filter((m) => m.flow === 'wallet') ?? [];
-    const unavailable: string[] = [];
-    for (const m of wallets) {
-      const req = m.paymentRequest;
-      let ok = false;
-      try {
-        // A PaymentRequest for a URL-based method makes the browser fetch that method's manifest
-        // at once, shopper gesture or not: only for an origin the page says it allows.
-        const origin = req?.supportedMethods.startsWith('https:') ? new URL(req.supportedMethods).origin : '';
-        ok = !!req && (!origin || this.walletOrigins.split(/\s+/).includes(origin)) && 'PaymentRequest' in window && (await new PaymentRequest([req], { total: { label: '-', amount: { currency: s.session!.currency, value: '0' } } }).canMakePayment());
-      } catch {
-        ok = false;
-      }
-      if (!ok) unavailable.push(m.id);
-      // The sheet must open within the click's user activation: have its code ready beforehand.
-      else void this.#loadActions();
-    }
+    const session = this.#store.getState().session;
+    const wallets = session?.methods.filter((m) => m.flow === 'wallet') ?? [];
+    if (!wallets.length) return;
+    const unavailable = await (await loadModule('actions')).unavailableWallets(wallets, session!.currency, this.walletOrigins.split(/\s+/));
+    // The sheet must open within the click's user activation: have its code ready beforehand.
+    if (unavailable.length < wallets.length) void this.#loadActions();
     this.#store.getState().restrictMethods(unavailable);
   }
 
@@ -330,10 +318,11 @@ export class TillCheckout extends LitElement {
   #reasonText(r: RankedMethod | undefined): string {
     const { session, ranked } = this.#state.value;
     if (!r || !session) return '';
-    const reason = r.reason as { code: string; method?: string; n?: number; amount?: number; currency?: string };
+    const reason = r.reason as { code: string; method?: string; n?: number; amount?: number; currency?: string; context?: string };
     // "Popular here" only helps on the first method.
     if (reason.code === 'popular_in_region' && r !== ranked[0]) return '';
-    const key = (reason.code === 'used_last_n' && reason.n === 1 ? 'why.used_last_1' : `why.${reason.code}`) as MessageKey;
+    // usual_for names its context: why.usual_bills, why.usual_in_person, why.usual_online, why.usual_category.
+    const key = `why.${reason.context ? 'usual_' + reason.context : reason.code === 'used_last_n' && reason.n === 1 ? 'used_last_1' : reason.code}` as MessageKey;
     if (!hasMessage(this.#language, key)) return '';
     const label = session.methods.find((m) => m.id === reason.method)?.label ?? reason.method ?? '';
     const amount = reason.amount === undefined ? '' : formatMoney({ amount: reason.amount, currency: reason.currency ?? session.currency }, this.#language);
