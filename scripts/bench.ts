@@ -60,7 +60,7 @@ function sizes(): Record<string, number> | undefined {
 
 // ---- run ---------------------------------------------------------------------------------
 
-const ranking = (await benchRanking()) as { ranking: Stats; learn: Stats; state_bytes: number };
+const ranking = (await benchRanking()) as { ranking: Stats; learn: Stats; state_bytes: number; state_contexts: number };
 const pricing = (await benchPricing()) as Record<string, { median_ms: number; p99_ms: number; max_ms: number; samples: number }>;
 const validation = validationBench() as { session_reply: Stats & { bytes: number }; payment_reply: Stats };
 const bundle = sizes();
@@ -77,6 +77,7 @@ const ms = (s: { median_ms: number; p99_ms: number } | undefined, label: string,
 
 us(ranking.ranking, 20, 'ranking: rank 20 methods');
 us(ranking.learn, 20, 'ranking: update (learn)');
+rows.push([`ranking: stored state (${ranking.state_contexts} contexts)`, `${ranking.state_bytes} bytes`, '≤ 4096 bytes', verdict(ranking.state_bytes, 4096)]);
 ms(pricing.pricing_20c_50l, 'optimizer: 20 coupons × 50 lines', 1);
 ms(pricing.pricing_60c_50l, 'optimizer: 60 coupons × 50 lines', 10);
 ms(pricing.pricing_60c_50l_all_combinable, 'optimizer: 60 coupons, all combinable');

@@ -9,6 +9,7 @@ export const BUDGETS = {
   'dist/till-jwe.js': 10 * 1024, // loaded at pay time only
   'dist/till-actions.js': 10 * 1024, // loaded when a payment needs the shopper to act
   'dist/till-pricing.js': 6 * 1024, // loaded when the shopper edits coupons by hand
+  'dist/till-learn.js': 2 * 1024, // the preference model's update, loaded once a payment has an outcome
   'dist/till-stripe.js': 4 * 1024, // loaded only for Stripe sessions (then Stripe.js itself)
   'dist/till-webmcp.js': 3 * 1024, // loaded only where the page has the WebMCP model-context API
 };

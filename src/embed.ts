@@ -15,7 +15,7 @@ const chunk = (name: string) => import(/* @vite-ignore */ new URL(name, base).hr
 
 // This bundle's private zod: never probe `new Function` (strict CSP pages report that as a violation).
 config({ jitless: true });
-setLoaders({ jwe: () => chunk('till-jwe.js'), actions: () => chunk('till-actions.js'), pricing: () => chunk('till-pricing.js'), stripe: () => chunk('till-stripe.js'), webmcp: () => chunk('till-webmcp.js'), locale: (tag) => chunk(`till-locale-${tag}.js`) });
+setLoaders({ jwe: () => chunk('till-jwe.js'), actions: () => chunk('till-actions.js'), pricing: () => chunk('till-pricing.js'), learn: () => chunk('till-learn.js'), stripe: () => chunk('till-stripe.js'), webmcp: () => chunk('till-webmcp.js'), locale: (tag) => chunk(`till-locale-${tag}.js`) });
 registerElements();
 
 declare global {

@@ -26,6 +26,6 @@ const LOCALE_IMPORTS: Record<string, () => Promise<{ default: Record<string, str
 /** Registers `<till-checkout>` and its parts, and wires on-demand chunks through the bundler. */
 export function defineTillElements(): void {
   setLoaders({
-    locale: (tag) => LOCALE_IMPORTS[tag]?.() ?? Promise.reject(new Error(`no catalog for ${tag}`)), jwe: () => import('./lazy/jwe'), actions: () => import('./lazy/actions'), pricing: () => import('./core/pricing/index'), stripe: () => import('./lazy/stripe'), webmcp: () => import('./lazy/webmcp') });
+    locale: (tag) => LOCALE_IMPORTS[tag]?.() ?? Promise.reject(new Error(`no catalog for ${tag}`)), jwe: () => import('./lazy/jwe'), actions: () => import('./lazy/actions'), pricing: () => import('./core/pricing/index'), learn: () => import('./core/ranking/learn'), stripe: () => import('./lazy/stripe'), webmcp: () => import('./lazy/webmcp') });
   registerElements();
 }

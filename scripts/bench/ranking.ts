@@ -1,9 +1,10 @@
 /**
- * Micro-benchmark of the preference model: ranking 20 methods and one learn() update.
+ * Micro-benchmark of the preference model: ranking 20 methods and one learn() update, with a
+ * checkout context and a state whose every cap is full (16 methods, 8 contexts of 4 methods).
  * Run alone with `npx tsx scripts/bench/ranking.ts`, or via `npm run bench` (benchRanking()).
  */
 import { pathToFileURL } from 'node:url';
-import { emptyState, learn, rank, type PreferenceState, type RankContext } from '../../src/core/ranking/index';
+import { emptyState, learn, rank, type CheckoutContext, type PreferenceState, type RankContext } from '../../src/core/ranking/index';
 
 const METHODS = Array.from({ length: 20 }, (_, i) => `method_${i}`);
 
@@ -28,8 +29,11 @@ export async function benchRanking(): Promise<Record<string, unknown>> {
   // A realistic, fully populated state: a long history over 16 methods.
   let state: PreferenceState = emptyState();
   const t0 = Date.UTC(2025, 0, 1);
+  // Contexts cycle over more than MAX_CONTEXTS, so eviction runs too.
+  const contextOf = (i: number): CheckoutContext => ({ channel: i % 2 ? 'online' : 'in_person', recurring: i % 5 === 0, merchantCategory: `mcc_${i % 12}` });
   for (let i = 0; i < 500; i++) {
-    state = learn(state, { method: METHODS[(i * 7) % 16] ?? 'card', outcome: 'chosen', ctx: { device: i % 3 ? 'mobile' : 'desktop' }, at: t0 + i * 864e5 });
+    const context = contextOf(i);
+    state = learn(state, { method: METHODS[(i * 7) % 16] ?? 'card', outcome: 'chosen', ctx: { available: METHODS, device: i % 3 ? 'mobile' : 'desktop', context }, at: t0 + i * 864e5 });
   }
   const shares: Record<string, number> = {};
   const countryShares: Record<string, number> = {};
@@ -43,11 +47,11 @@ export async function benchRanking(): Promise<Record<string, unknown>> {
     available: METHODS,
     country: 'BR',
     currency: 'BRL',
-    amountBand: 5,
     device: 'mobile',
     savedMethods: ['method_3'],
     savingsByMethod: { method_4: 500 },
     priors: { shares, countryShares, successRates },
+    context: contextOf(499),
     now: t0 + 600 * 864e5,
   };
   let sink = 0;
@@ -56,13 +60,14 @@ export async function benchRanking(): Promise<Record<string, unknown>> {
     sink += rank(state, ctx).length;
   });
   const learnStats = time(iterations, (i) => {
-    sink += learn(state, { method: METHODS[i % 20] ?? 'card', outcome: 'chosen', ctx: { device: 'mobile' }, at: ctx.now }).streak;
+    sink += learn(state, { method: METHODS[i % 20] ?? 'card', outcome: 'chosen', ctx: { available: METHODS, device: 'mobile', context: contextOf(i) }, at: ctx.now }).streak;
   });
   if (sink < 0) console.log(sink); // keeps the work observable to the optimiser
   return {
     ranking: { methods: METHODS.length, iterations, ...rankStats },
     learn: { iterations, ...learnStats },
     state_bytes: JSON.stringify(state).length,
+    state_contexts: Object.keys(state.ctx).length,
   };
 }
 

@@ -8,6 +8,8 @@ export interface LazyModules {
   // `declare module '../core/lazy'`), so core never imports what it loads.
   /** The coupon engine, needed in the browser only when the shopper edits coupons by hand. */
   pricing: () => Promise<typeof import('./pricing/index')>;
+  /** The preference model's update, needed only once a payment has an outcome. */
+  learn: () => Promise<typeof import('./ranking/learn')>;
   /** A shopper-language catalog (see components/i18n/locales); English ships in the bundle. */
   locale: (tag: string) => Promise<{ default: Record<string, string> }>;
 }

@@ -89,7 +89,7 @@ function memoryAttempts(): AttemptLog {
 
 export function createCheckout(options: HeadlessOptions): HeadlessCheckout {
   // In Node or a worker nothing registered the on-demand modules: import them directly.
-  setDefaultLoaders({ jwe: () => import('../lazy/jwe'), pricing: () => import('../core/pricing/index') });
+  setDefaultLoaders({ jwe: () => import('../lazy/jwe'), pricing: () => import('../core/pricing/index'), learn: () => import('../core/ranking/learn') });
   const client = createClient({
     baseUrl: options.endpoint,
     ...(options.fetch ? { fetch: options.fetch } : {}),

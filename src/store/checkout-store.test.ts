@@ -12,7 +12,7 @@ import { createCheckoutStore, type CheckoutEvent } from './checkout-store';
  */
 let demo: Awaited<ReturnType<typeof startDemo>>;
 beforeAll(async () => {
-  setLoaders({ jwe: () => import('../lazy/jwe'), pricing: () => import('../core/pricing/index') });
+  setLoaders({ jwe: () => import('../lazy/jwe'), pricing: () => import('../core/pricing/index'), learn: () => import('../core/ranking/learn') });
   demo = await startDemo({ port: 0 });
 });
 afterAll(() => demo.close());

@@ -1,7 +1,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { PaymentSource, Session } from '../protocol/index';
 import { TillClientError } from '../core/client';
-import { amountBand, emptyState, priorMaps, rank, type PreferenceState, type RankedMethod } from '../core/ranking/index';
+import { emptyState, priorMaps, rank, type PreferenceState, type RankedMethod } from '../core/ranking/index';
 import { createAttempts } from './attempts';
 import type { StoreContext } from './context';
 import { createOutcomes } from './outcomes';
@@ -58,11 +58,11 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
         available,
         country: session.country,
         currency: session.currency,
-        amountBand: amountBand(session.quote.total, session.currency),
         ...(options.device ? { device: options.device } : {}),
         savedMethods: session.savedMethods.map((m) => m.method),
         savingsByMethod,
         ...(session.priors ? { priors: priorMaps(session.priors) } : {}),
+        ...(session.context ? { context: session.context } : {}),
         now: Date.now(),
       });
     }

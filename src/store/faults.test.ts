@@ -19,7 +19,7 @@ import { createCheckoutStore, type AttemptLog, type CheckoutStore } from './chec
  *  - no lost order: if money was taken, every open page of that session shows that order;
  *  - a clear message when it did not succeed, and never "not charged" while money may have moved.
  */
-beforeAll(() => setLoaders({ pricing: () => import('../core/pricing/index') }));
+beforeAll(() => setLoaders({ pricing: () => import('../core/pricing/index'), learn: () => import('../core/ranking/learn') }));
 
 const BASE = 'http://shop.test/api';
 /** The client's timeout where a scenario makes the shop slow: well above an in-process answer. */

@@ -2,7 +2,8 @@
  * What a payment's answer does to the checkout: the phase moves through the state machine, the
  * shopper's local preferences learn from the outcome, and funnel events are emitted.
  */
-import { learn, type Outcome } from '../core/ranking/index';
+import { loadModule } from '../core/lazy';
+import type { Outcome } from '../core/ranking/index';
 import type { PaymentReply } from '../protocol/index';
 import type { StoreContext } from './context';
 import { transition, type PaymentEvent } from './payment-machine';
@@ -25,13 +26,21 @@ export function createOutcomes({ get, set, options, onEvent }: StoreContext) {
     return true;
   }
 
-  /** Learns from an outcome and persists it; storage problems never reach the shopper. */
+  /**
+   * Learns from an outcome and persists it; storage problems never reach the shopper. The update
+   * loads on demand (the first outcome fetches it) and outcomes apply in the order they happened.
+   */
+  let learning: Promise<unknown> = Promise.resolve();
   function observe(method: string, outcome: Outcome) {
-    const { session, prefs } = get();
-    if (!session || !cache) return;
-    const next = learn(prefs, { method, outcome, ctx: { available: session.methods.map((m) => m.id), ...(options.device ? { device: options.device } : {}) }, at: Date.now() });
-    set({ prefs: next });
-    void cache.save(next).catch(() => undefined);
+    const { session } = get();
+    const store = cache;
+    if (!session || !store) return;
+    const event = { method, outcome, ctx: { available: session.methods.map((m) => m.id), device: options.device, context: session.context }, at: Date.now() };
+    learning = learning.then(async () => {
+      const prefs = (await loadModule('learn')).learn(get().prefs, event);
+      set({ prefs });
+      await store.save(prefs);
+    }).catch(() => undefined);
   }
 
   /** Back to choosing with a message; `patch` lands in the same update (refused once paid). */

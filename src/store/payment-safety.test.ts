@@ -9,7 +9,7 @@ import { sessionAttemptLog } from './attempt-log';
  * Money-safety regressions, run against the real server kit in-process (a merchant backend here
  * is test code playing the merchant, the part every integration writes itself).
  */
-beforeAll(() => setLoaders({ pricing: () => import('../core/pricing/index') }));
+beforeAll(() => setLoaders({ pricing: () => import('../core/pricing/index'), learn: () => import('../core/ranking/learn') }));
 
 const card = { id: 'card', flow: 'card', label: 'Card' } as const;
 const pix = { id: 'pix', flow: 'qr', label: 'PIX' } as const;

@@ -68,7 +68,7 @@ describe('preference cache in a real browser', () => {
     expect(JSON.parse(localStorage.getItem(KEY) ?? 'null')).toEqual(sample());
     expect(await cache.load()).toEqual(sample());
 
-    const tampered = { ...sample(), methods: { pix: { w: 3, mw: 3, n: -1, s: 0, f: 0 } } };
+    const tampered = { ...sample(), methods: { pix: { w: 3, n: -1, s: 0, f: 0 } } };
     localStorage.setItem(KEY, JSON.stringify(tampered));
     expect(await cache.load()).toEqual(emptyState());
     expect(localStorage.getItem(KEY)).toBeNull();

@@ -1,7 +1,13 @@
 export {
   amountBand,
+  contextKeys,
+  TUNING,
+  MAX_CONTEXTS,
+  MAX_CONTEXT_METHODS,
+  type CheckoutContext,
+  type Tuning,
+  type UsualContext,
   emptyState,
-  learn,
   priorMaps,
   priorShares,
   type PriorMaps,
@@ -16,5 +22,6 @@ export {
   type RankReason,
   type RankedMethod,
 } from './model';
+export { learn, LEARN_TUNING, type LearnTuning } from './learn';
 export { PreferenceRecord, MAX_RECORD_BYTES, parsePreferenceRecord, validatePreferenceState } from './schema';
 export { regionalShares } from './regional';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { amountBand, emptyState, learn, MAX_METHODS, rank, type Outcome, type PreferenceState, type RankContext } from './index';
-import { parsePreferenceRecord } from './schema';
+import { amountBand, contextKeys, emptyState, learn, MAX_CONTEXT_METHODS, MAX_CONTEXTS, MAX_METHODS, rank, TUNING, type CheckoutContext, type Outcome, type PreferenceState, type RankContext } from './index';
+import { MAX_RECORD_BYTES, parsePreferenceRecord } from './schema';
 
 const DAY = 864e5;
 const T0 = Date.UTC(2025, 0, 1);
@@ -96,7 +96,10 @@ describe('learning', () => {
   it('decays: an old habit loses to a newer one', () => {
     let s = emptyState();
     for (let i = 0; i < 10; i++) s = choose(s, 'card', T0 + i * DAY);
+    // The same-device layer counts plainly, so a newer habit needs a handful of repeats.
     for (let i = 10; i < 14; i++) s = choose(s, 'pix', T0 + i * DAY);
+    expect(top(s, ctx({ now: T0 + 15 * DAY }))).toBe('card');
+    s = choose(s, 'pix', T0 + 14 * DAY);
     expect(top(s, ctx({ now: T0 + 15 * DAY }))).toBe('pix');
     // …while lifetime counts are kept for the reason text.
     expect(s.methods.card?.n).toBe(10);
@@ -194,7 +197,7 @@ describe('state', () => {
 
   it('holds no raw amounts, names or card data: only method ids, counts and weights', () => {
     let s = emptyState();
-    s = learn(s, { method: 'card', outcome: 'chosen', ctx: { device: 'desktop' }, at: T0 });
+    s = learn(s, { method: 'card', outcome: 'chosen', ctx: { device: 'desktop', context: { channel: 'online', recurring: true, merchantCategory: '4900' } }, at: T0 });
     const keys = new Set<string>();
     const walk = (o: unknown): void => {
       if (o && typeof o === 'object') for (const [k, v] of Object.entries(o)) {
@@ -203,7 +206,8 @@ describe('state', () => {
       }
     };
     walk(s);
-    expect([...keys].sort()).toEqual(['at', 'card', 'f', 'last', 'methods', 'mw', 'n', 's', 'streak', 'version', 'w'].sort());
+    // Context keys name the device, two flags and the merchant's category: never an amount.
+    expect([...keys].sort()).toEqual(['at', 'c:or', 'card', 'ctx', 'd:d', 'f', 'last', 'm:4900', 'methods', 'n', 's', 'streak', 'version', 'w'].sort());
   });
 });
 
@@ -231,5 +235,105 @@ describe('hostile method ids', () => {
     for (const r of ranked) expect(Number.isFinite(r.score)).toBe(true);
     expect(ranked.map((r) => r.method).sort()).toEqual(['card', 'constructor', 'toString']);
     expect(JSON.parse(JSON.stringify(s)).methods).not.toHaveProperty('__proto__.w');
+  });
+});
+
+describe('context habits', () => {
+  const BILL = { channel: 'online', recurring: true } as const;
+  const SHOP = { channel: 'in_person', recurring: false } as const;
+  const offered = ['card', 'bank_transfer', 'cash'];
+  const pay = (s: PreferenceState, method: string, context: CheckoutContext, at: number) =>
+    learn(s, { method, outcome: 'chosen', ctx: { available: offered, device: 'mobile', context }, at });
+  const at = (context: CheckoutContext, now: number) => ({ available: offered, country: 'US', device: 'mobile' as const, context, now });
+
+  /** Bills by bank transfer, shops by card, interleaved: the overall habit alone cannot tell them apart. */
+  function mixed(): PreferenceState {
+    let s = emptyState();
+    for (let i = 0; i < 24; i++) s = pay(s, i % 3 === 0 ? 'bank_transfer' : 'card', i % 3 === 0 ? BILL : SHOP, T0 + i * DAY);
+    return s;
+  }
+
+  it('learns a habit per context and names it as the reason', () => {
+    const s = mixed();
+    const bill = rank(s, at(BILL, T0 + 25 * DAY));
+    expect(bill[0]?.method).toBe('bank_transfer');
+    expect(bill[0]?.reason).toEqual({ code: 'usual_for', method: 'bank_transfer', context: 'bills' });
+    const shop = rank(s, at(SHOP, T0 + 25 * DAY));
+    expect(shop[0]?.method).toBe('card');
+    // Card is the overall habit too: its reason is the streak, not a context.
+    expect(shop[0]?.reason).toEqual({ code: 'used_last_n', method: 'card', n: 2 });
+    expect(rank(s, { available: offered, country: 'US', device: 'mobile', now: T0 + 25 * DAY })[0]?.method).toBe('card');
+  });
+
+  it('a merchant category refines the channel: groceries in cash, other shops by card', () => {
+    let s = emptyState();
+    for (let i = 0; i < 24; i++) s = pay(s, i % 3 ? 'card' : 'cash', { ...SHOP, merchantCategory: i % 3 ? '5651' : '5411' }, T0 + i * DAY);
+    const grocery = rank(s, at({ ...SHOP, merchantCategory: '5411' }, T0 + 25 * DAY));
+    expect(grocery[0]).toMatchObject({ method: 'cash', reason: { code: 'usual_for', method: 'cash', context: 'category' } });
+    expect(rank(s, at({ ...SHOP, merchantCategory: '5651' }, T0 + 25 * DAY))[0]?.method).toBe('card');
+    // A category never seen falls back to the channel's habit, card, the overall one: no context to name.
+    const hotel = rank(s, at({ ...SHOP, merchantCategory: '7011' }, T0 + 25 * DAY));
+    expect(hotel[0]?.method).toBe('card');
+    expect(hotel.some((r) => r.reason.code === 'usual_for')).toBe(false);
+  });
+
+  it('a split context is not called a habit: no "usually" without a majority', () => {
+    let s = emptyState();
+    // Bills alternate between card and bank transfer; shopping is always by cash.
+    for (let i = 0; i < 24; i++) s = pay(s, i % 2 ? 'cash' : i % 4 ? 'card' : 'bank_transfer', i % 2 ? SHOP : BILL, T0 + i * DAY);
+    expect(rank(s, at(BILL, T0 + 25 * DAY)).some((r) => r.reason.code === 'usual_for')).toBe(false);
+  });
+
+  it('one payment in a context is not yet a habit worth naming', () => {
+    const s = pay(mixed(), 'cash', { channel: 'online', merchantCategory: '4121' }, T0 + 25 * DAY);
+    const r = rank(s, at({ channel: 'online', merchantCategory: '4121' }, T0 + 26 * DAY));
+    expect(r.find((x) => x.method === 'cash')?.reason).not.toMatchObject({ code: 'usual_for' });
+  });
+
+  it('remembers at most MAX_CONTEXTS contexts, forgetting the least recently used', () => {
+    let s = emptyState();
+    for (let i = 0; i < 20; i++) s = pay(s, 'card', { merchantCategory: `c${i}` }, T0 + i * DAY);
+    const keys = Object.keys(s.ctx);
+    expect(keys.length).toBeLessThanOrEqual(MAX_CONTEXTS);
+    expect(keys).toContain('m:c19');
+    expect(keys).not.toContain('m:c0');
+    expect(Object.values(s.ctx).every((c) => Object.keys(c).length <= MAX_CONTEXT_METHODS)).toBe(true);
+  });
+
+  it('contextKeys: device, then channel and recurring flag, then category', () => {
+    expect(contextKeys({ channel: 'online', recurring: true, merchantCategory: '4900' }, 'desktop')).toEqual(['d:d', 'c:or', 'm:4900']);
+    expect(contextKeys({ recurring: false })).toEqual(['c:-p']);
+    expect(contextKeys(undefined, 'mobile')).toEqual(['d:m']);
+    expect(contextKeys({ channel: 'in_person' }, undefined, { ...TUNING, channel: 0 })).toEqual([]);
+  });
+
+  it('the worst case (longest ids and categories, every cap full) still fits 4 KB and stays a valid record', () => {
+    const id = (i: number) => `m${String(i).padStart(2, '0')}${'x'.repeat(37)}`; // 40 chars, MethodId's maximum
+    const w = 123456.7891; // the longest weights rounding keeps
+    const s: PreferenceState = {
+      version: 2,
+      at: 8.64e15 - 1,
+      last: id(0),
+      streak: 1e6,
+      methods: Object.fromEntries(Array.from({ length: MAX_METHODS }, (_, i) => [id(i), { w, n: 999999, s: w, f: w }])),
+      ctx: Object.fromEntries(Array.from({ length: MAX_CONTEXTS }, (_, k) => [`m:${String(k).padStart(32, 'c')}`, Object.fromEntries(Array.from({ length: MAX_CONTEXT_METHODS }, (_, i) => [id(i), w]))])),
+    };
+    const json = JSON.stringify(s);
+    expect(new TextEncoder().encode(json).length).toBeLessThanOrEqual(MAX_RECORD_BYTES);
+    expect(parsePreferenceRecord(json)).toEqual(s);
+  });
+
+  it('migrates a version-1 record: habits kept, context history empty, the old mixed weight dropped', () => {
+    const v1 = { version: 1, at: T0, last: 'pix', streak: 2, methods: { pix: { w: 2.5, mw: 1.2, n: 3, s: 2, f: 0 } } };
+    expect(parsePreferenceRecord(JSON.stringify(v1))).toEqual({ version: 2, at: T0, last: 'pix', streak: 2, methods: { pix: { w: 2.5, n: 3, s: 2, f: 0 } }, ctx: {} });
+  });
+
+  it('a hostile category is data: no prototype is touched and the stored record stays valid', () => {
+    let s = emptyState();
+    for (const merchantCategory of ['__proto__', 'constructor', 'toString']) s = pay(s, 'card', { merchantCategory }, T0);
+    expect(Object.getPrototypeOf(s.ctx)).toBe(Object.prototype);
+    expect(Object.keys(s.ctx)).toEqual(expect.arrayContaining(['m:__proto__', 'm:constructor']));
+    expect(parsePreferenceRecord(JSON.stringify(s))).toEqual(s);
+    expect(rank(s, at({ merchantCategory: '__proto__' }, T0 + DAY))[0]?.method).toBe('card');
   });
 });
