@@ -49,6 +49,38 @@ test('a shopper who pays with card twice sees card first next visit; forget() re
   expect((await methodOrder(page))[0]).toBe('pix');
 });
 
+test('bills paid by boleto, shopping by card: the next bill puts boleto first and says why (session context)', async ({ page }) => {
+  const co = new CheckoutPage(page);
+  const payBoleto = async () => {
+    await co.method('boleto').click();
+    await co.payButton.click();
+    await expect(co.action.locator('[data-testid="voucher-reference"]')).toBeVisible();
+    await co.qa('paid');
+    await expect(co.success).toBeVisible();
+  };
+  // The demo merchant marks a cart of top-ups as a bill: context { channel: online, recurring: true }.
+  await co.open('?country=BR&locale=en&cart=topup');
+  expect((await methodOrder(page))[0]).toBe('pix');
+  await payBoleto();
+  await co.open('?country=BR&locale=en&cart=topup');
+  await payBoleto();
+  for (let i = 0; i < 2; i++) {
+    await co.open('?country=BR&locale=en&cart=standard');
+    await payWithCard(co);
+  }
+
+  await co.open('?country=BR&locale=en&cart=topup');
+  expect((await methodOrder(page))[0]).toBe('boleto');
+  await expect(co.method('boleto').locator('.hint')).toHaveText('You usually pay bills by Boleto');
+  // In the shopper's language too.
+  await co.open('?country=BR&locale=pt-BR&cart=topup');
+  await expect(co.method('boleto').locator('.hint')).toHaveText(/^Você costuma pagar contas com /);
+  // Shopping is another context: card leads, with the overall habit as its reason.
+  await co.open('?country=BR&locale=en&cart=standard');
+  expect((await methodOrder(page))[0]).toBe('card');
+  await expect(co.method('card').locator('.hint')).toHaveText('You used Card the last 2 times');
+});
+
 test('a returning shopper with a saved card gets one button: "Pay $… with Visa •••• 4242"', async ({ page }) => {
   const co = new CheckoutPage(page);
   await co.signIn();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, gainInterval, parseReplay, type ReplayRow } from './eval-ranking';
+import { crossValidate, evaluate, gainInterval, parseReplay, RULES, type ReplayRow } from './eval-ranking';
 
 const HEADER = 'shopper_id,timestamp,method,region,currency,amount_minor,device,available';
 const line = (shopper: string, t: number, method: string, available = 'card|pix|boleto', device = 'mobile'): string =>
@@ -32,6 +32,43 @@ describe('parseReplay', () => {
   });
 });
 
+describe('context columns', () => {
+  const CTX = `${HEADER},channel,recurring,merchant_category`;
+  const row = (shopper: string, t: number, method: string, ctx: string) => `${line(shopper, t, method)},${ctx}`;
+
+  it('reads channel, recurring and merchant_category into the row context; empty cells are unknown', () => {
+    const rows = parseReplay([CTX, row('a', 1, 'pix', 'online,yes,4900'), row('a', 2, 'card', 'in_person,no,'), row('a', 3, 'card', ',,')].join('\n'));
+    expect(rows.map((r) => r.context)).toEqual([{ channel: 'online', recurring: true, merchantCategory: '4900' }, { channel: 'in_person', recurring: false }, undefined]);
+  });
+
+  it('rejects a bad channel, recurring flag or category with the line number', () => {
+    expect(() => parseReplay([CTX, row('a', 1, 'pix', 'mail,,')].join('\n'))).toThrow('line 2: bad channel "mail"');
+    expect(() => parseReplay([CTX, row('a', 1, 'pix', 'online,maybe,')].join('\n'))).toThrow('line 2: bad recurring "maybe"');
+    expect(() => parseReplay([CTX, row('a', 1, 'pix', `online,,${'x'.repeat(33)}`)].join('\n'))).toThrow('line 2: bad merchant_category');
+    expect(() => parseReplay([CTX, row('a', 1, 'pix', 'online,,a b')].join('\n'))).toThrow('bad merchant_category "a b"');
+  });
+
+  it('the context rules and the model learn per context: bills by boleto, shopping by card', () => {
+    const lines: string[] = [CTX];
+    for (let i = 0; i < 12; i++) lines.push(row('a', i + 1, i % 3 ? 'card' : 'boleto', i % 3 ? 'in_person,no,5651' : 'online,yes,4900'));
+    const e = evaluate(parseReplay(lines.join('\n'))).repeat;
+    // Context-blind rules miss every switch; the per-context ones and the model do not.
+    expect(e.most_frequent_context.top1).toBeGreaterThan(e.most_frequent.top1);
+    expect(e.last_used_context.top1).toBeGreaterThan(e.last_used.top1);
+    expect(e.model.top1).toBeGreaterThan(e.most_frequent.top1);
+  });
+
+  it('cross-validation splits shoppers into disjoint folds that cover every repeat checkout once', () => {
+    const lines: string[] = [CTX];
+    for (let s = 0; s < 20; s++) for (let i = 0; i < 4; i++) lines.push(row(`s${s}`, 10 * i + s, s % 2 ? 'card' : 'pix', 'online,,'));
+    const rows = parseReplay(lines.join('\n'));
+    const cv = crossValidate(rows, 5, [{}]);
+    expect(cv.folds).toHaveLength(5);
+    expect(cv.folds.reduce((a, f) => a + f.shoppers, 0)).toBe(20);
+    expect(cv.pooled.n).toBe(evaluate(rows).repeat.model.n);
+  });
+});
+
 describe('evaluate', () => {
   it('counts repeat checkouts only from a shopper\'s second one, and scores the rule baselines as defined', () => {
     // Shopper a: card, pix, pix. last_used predicts card then pix (1 of 2 repeat hits).
@@ -60,7 +97,7 @@ describe('evaluate', () => {
     evaluate(replay(line('a', 1, 'pix'), line('a', 2, 'pix'), line('a', 3, 'card', 'card|boleto')), undefined, (r, _repeat, o) => {
       if (r.t === 3) orders.push(...Object.values(o));
     });
-    expect(orders).toHaveLength(5);
+    expect(orders).toHaveLength(RULES.length + 1);
     for (const o of orders) expect([...o].sort()).toEqual(['boleto', 'card']);
   });
 
@@ -88,18 +125,21 @@ describe('gainInterval', () => {
     expect(a.model_top1_ci95[1]).toBeGreaterThan(a.model_top1_ci95[0]);
   });
 
-  it('resamples whole shoppers and brackets a real gain', () => {
+  it('resamples whole shoppers; the gain is over the best rule, and over last_used besides', () => {
     // Shoppers who go back to their habit after one detour (card card pix card): the model keeps
-    // card, last_used follows the detour. Others repeat one method, where both hit.
+    // card, last_used follows the detour. Others repeat one method, where every scorer hits.
     const rows = build((s) => (s % 3 ? ['card', 'card', 'pix', 'card', 'card'] : ['pix', 'pix', 'pix', 'pix', 'pix']), 60);
-    const e = evaluate(rows);
+    const e = evaluate(rows).repeat;
     const a = gainInterval(rows, 300, 3);
-    expect(a.gain_pp).toBeCloseTo(100 * (e.repeat.model.top1 - e.repeat.last_used.top1), 1);
-    expect(a.gain_pp).toBeGreaterThan(0);
-    expect(a.gain_ci95_pp[0]).toBeGreaterThan(0);
-    expect(a.gain_ci95_pp[1]).toBeGreaterThan(a.gain_ci95_pp[0]);
+    const best = RULES.reduce((x, y) => (e[y].top1 > e[x].top1 ? y : x));
+    expect(a.best_rule).toBe(best);
+    expect(a.gain_pp).toBeCloseTo(100 * (e.model.top1 - e[best].top1), 1);
+    expect(a.gain_over_last_used_pp).toBeCloseTo(100 * (e.model.top1 - e.last_used.top1), 1);
+    expect(a.gain_over_last_used_pp).toBeGreaterThan(0);
     expect(a.gain_ci95_pp[0]).toBeLessThanOrEqual(a.gain_pp);
     expect(a.gain_ci95_pp[1]).toBeGreaterThanOrEqual(a.gain_pp);
+    expect(a.model_top1_ci95[0]).toBeLessThanOrEqual(a.model_top1);
+    expect(a.model_top1_ci95[1]).toBeGreaterThanOrEqual(a.model_top1);
   });
 
   it('refuses a log with no repeat checkouts', () => {
