@@ -1,5 +1,6 @@
 // Builds the npm package, the script-tag bundle and its on-demand chunks, the type
-// declarations and the protocol JSON Schema, then enforces the script-tag size budget.
+// declarations and the protocol JSON Schema and the SRI hashes of dist/ (integrity.json), then
+// enforces the script-tag size budget.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
@@ -11,4 +12,5 @@ run('npx', ['vite', 'build', '--mode', 'chunks', '--logLevel', 'warn']);
 run('npx', ['tsc', '-p', 'tsconfig.build.json']);
 run('npx', ['tsx', 'scripts/emit-schema.ts']);
 run('npx', ['cem', 'analyze', '--config', 'custom-elements-manifest.config.mjs', '--quiet']);
+run('node', ['scripts/integrity.mjs']);
 run('node', ['scripts/size.mjs']);
