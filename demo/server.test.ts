@@ -273,6 +273,17 @@ describe('server kit over HTTP', () => {
     expect(await ledgerFor(s.id)).toHaveLength(0);
   });
 
+  it('the checkout context is the merchant backend\'s: one the browser sends in the create request is not taken', async () => {
+    const res = await post('/sessions', { items: [{ productId: 'tee-classic', quantity: 1 }], country: 'BR', context: { channel: 'in_person', recurring: true, merchantCategory: '6011' } });
+    const body = (await res.json()) as { status: string; session?: { context?: unknown } };
+    // Refused as an unknown field, or ignored: either way the session holds only what the backend set.
+    if (body.status === 'ok') expect(body.session?.context).toEqual({ channel: 'online', recurring: false, merchantCategory: '5651' });
+    else expect(res.status).toBe(400);
+    const bill = SessionReply.parse(await (await post('/sessions', { items: [{ productId: 'topup-mobile', quantity: 1 }], country: 'BR' })).json());
+    if (bill.status !== 'ok') throw new Error('no session');
+    expect(bill.session.context).toEqual({ channel: 'online', recurring: true, merchantCategory: '4814' });
+  });
+
   it('refuses a saved card presented under another method', async () => {
     const cookie = await signIn();
     await fetch(`${demo.url}demo/vault`, { method: 'POST', headers: { cookie }, body: JSON.stringify({ card: { number: '4242424242424242', expMonth: 12, expYear: 2034, cvc: '123' } }) });
