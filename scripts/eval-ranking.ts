@@ -162,6 +162,11 @@ const METHODS = [
 /** Every scorer but the model: the rule baselines the model is compared with. */
 export const RULES = METHODS.filter((m) => m !== 'model');
 
+/** The rule with the highest `score` (the first of equals, in RULES order). */
+export function bestRule(score: (rule: (typeof RULES)[number]) => number): (typeof RULES)[number] {
+  return RULES.reduce((a, b) => (score(b) > score(a) ? b : a));
+}
+
 /** The channel and recurring flag of a row, '' where unknown: the context rules' key. */
 const contextKey = (r: ReplayRow): string => `${r.context?.channel ?? ''}|${r.context?.recurring ?? ''}`;
 const categoryKey = (r: ReplayRow): string => r.context?.merchantCategory ?? '';
@@ -342,7 +347,7 @@ function intervalOf(shoppers: Map<string, Tally>, resamples: number, seed: numbe
   const sum = (xs: Tally[], f: (t: Tally) => number): number => xs.reduce((acc, x) => acc + f(x), 0);
   const n = sum(list, (x) => x.n);
   if (n === 0) throw new Error('no repeat checkouts to compare');
-  const best = RULES.reduce((a, b) => (sum(list, (x) => x.hits[b]) > sum(list, (x) => x.hits[a]) ? b : a));
+  const best = bestRule((r) => sum(list, (x) => x.hits[r]));
   const rand = mulberry32(seed);
   const gains: number[] = [];
   const tops: number[] = [];
@@ -429,7 +434,7 @@ export function crossValidate(rows: ReplayRow[], k = 5, grid: readonly Partial<M
   const pooled = Object.fromEntries(
     METHODS.map((m) => [m, { top1: round4(sums.hits[m] / (sums.n || 1)), mrr: round4(sums.rr[m] / (sums.n || 1)) }]),
   ) as Record<Scorer, { top1: number; mrr: number }>;
-  const best_rule = RULES.reduce((a, b) => (sums.hits[b] > sums.hits[a] ? b : a));
+  const best_rule = bestRule((r) => sums.hits[r]);
   return { folds, pooled: { ...pooled, n: sums.n, best_rule } };
 }
 

@@ -8,7 +8,7 @@
  * Reads the files where they are (the DCPC diary stays in ../shared/data/real); prints figures only.
  */
 import { readFileSync } from 'node:fs';
-import { evaluate, MODEL_TUNING as TUNING, parseReplay, RULES, type ModelTuning as Tuning, type ReplayRow } from '../eval-ranking';
+import { bestRule, evaluate, MODEL_TUNING as TUNING, parseReplay, type ModelTuning as Tuning, type ReplayRow } from '../eval-ranking';
 
 const VARIANTS: [name: string, tuning: Partial<Tuning>, stripContext?: boolean][] = [
   ['shipped model', {}],
@@ -29,7 +29,7 @@ for (const file of process.argv.slice(2)) {
   for (const [name, over, strip] of VARIANTS) {
     const input: ReplayRow[] = strip ? rows.map(({ context: _c, ...r }) => r) : rows;
     const e = evaluate(input, undefined, undefined, { ...TUNING, ...over }).repeat;
-    const best = RULES.reduce((a, b) => (e[b].top1 > e[a].top1 ? b : a));
+    const best = bestRule((r) => e[r].top1);
     console.log(JSON.stringify({ file: file.split('/').pop(), variant: name, model_top1: round(e.model.top1), model_mrr: round(e.model.mrr), best_rule: best, best_rule_top1: round(e[best].top1), gain_pp: round(100 * (e.model.top1 - e[best].top1)), n: e.model.n }));
   }
 }
