@@ -123,6 +123,17 @@ const terserPass: Plugin = {
   },
 };
 
+/** The script tag cannot split: its schemas come from till-schemas.js (src/embed/load-schemas.ts). */
+const embedSchemas: Plugin = {
+  name: 'till-embed-schemas',
+  enforce: 'pre',
+  async resolveId(source, importer, options) {
+    if (!source.endsWith('/load-schemas') || !importer) return null;
+    const r = await this.resolve(source, importer, options);
+    return r?.id.endsWith('/src/core/load-schemas.ts') ? new URL('./src/embed/load-schemas.ts', import.meta.url).pathname : null;
+  },
+};
+
 /**
  * Three builds (scripts/build.mjs runs them in order):
  *  - `lib`    the npm package: ES modules, dependencies external, no side effects on import;
@@ -133,7 +144,7 @@ export default defineConfig(({ mode }): UserConfig => {
   if (mode === 'embed') {
     return {
       define,
-      plugins: [cssPlugin, terserPass],
+      plugins: [embedSchemas, cssPlugin, terserPass],
       build: {
         emptyOutDir: false,
         target: 'es2022',
@@ -151,6 +162,7 @@ export default defineConfig(({ mode }): UserConfig => {
         target: 'es2022',
         lib: {
           entry: {
+            'till-schemas': 'src/lazy/schemas.ts',
             'till-jwe': 'src/lazy/jwe.ts',
             'till-actions': 'src/lazy/actions.ts',
             'till-pricing': 'src/core/pricing/index.ts',

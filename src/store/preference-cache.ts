@@ -1,5 +1,5 @@
-import { emptyState, type PreferenceState } from '../core/ranking/model';
-import { MAX_RECORD_BYTES, parsePreferenceRecord, validatePreferenceState } from '../core/ranking/schema';
+import { loadSchemas } from '../core/load-schemas';
+import { emptyState, MAX_RECORD_BYTES, type PreferenceState } from '../core/ranking/model';
 
 /**
  * Local, per-merchant cache of the shopper's payment-method preferences.
@@ -105,8 +105,8 @@ function defaultBackends(): PreferenceBackend[] {
 }
 
 /** Serialises a state for storage, dropping the weakest methods if it would exceed the size bound. */
-function serialise(state: PreferenceState): string | null {
-  const s = validatePreferenceState(state);
+async function serialise(state: PreferenceState): Promise<string | null> {
+  const s = (await loadSchemas()).validatePreferenceState(state);
   if (!s) return null; // never persist something load() would reject
   let text = JSON.stringify(s);
   const methods = Object.entries(s.methods).sort((a, b) => b[1].w - a[1].w);
@@ -145,14 +145,17 @@ export function createPreferenceCache(options: PreferenceCacheOptions): Preferen
     async load() {
       const raw = await attempt((b) => b.get(key));
       if (raw === null || raw === undefined) return emptyState();
-      const state = parsePreferenceRecord(raw);
+      const state = await loadSchemas().then(
+        (m) => m.parsePreferenceRecord(raw),
+        () => emptyState(), // schemas unreachable: rank from priors, keep the record for next time
+      );
       if (state) return state;
       // Corrupt, tampered, oversized or old-version record: delete it so it is not re-read.
       await attempt((b) => b.delete(key));
       return emptyState();
     },
     async save(state) {
-      const text = serialise(state);
+      const text = await serialise(state).catch(() => null);
       if (text === null) return;
       await attempt((b) => b.set(key, text));
     },

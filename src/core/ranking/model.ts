@@ -138,6 +138,8 @@ export const MAX_METHODS = 16; // bounds state size whatever the history length
 export const MAX_CONTEXTS = 8; // contexts remembered, least recently used forgotten first
 export const MAX_CONTEXT_METHODS = 4; // strongest methods kept per context
 export const MAX_COUNT = 1e6;
+/** Stored records larger than this are rejected unread (the caps keep any valid state under it: see the schema test). */
+export const MAX_RECORD_BYTES = 4096;
 
 /**
  * The habit hierarchy's weights, in checkouts' worth of evidence: how strongly each narrower

@@ -1,9 +1,8 @@
 import * as z from 'zod/mini';
 import { MethodId } from '../../protocol/common';
-import { MAX_CONTEXT_METHODS, MAX_CONTEXTS, MAX_METHODS, type PreferenceState } from './model';
+import { MAX_CONTEXT_METHODS, MAX_CONTEXTS, MAX_METHODS, MAX_RECORD_BYTES, type PreferenceState } from './model';
 
-/** Stored records larger than this are rejected unread (the caps keep any valid state under it: see the schema test). */
-export const MAX_RECORD_BYTES = 4096;
+export { MAX_RECORD_BYTES };
 
 // Finite, non-negative and bounded: a tampered record cannot inject NaN/Infinity/negative
 // weights that would poison scores (zod rejects NaN and ±Infinity for z.number()).
