@@ -11,10 +11,12 @@
  *     methods on screen (the Pay button drawn), that time, CLS, and the JS each one downloads.
  *  3. INP per interaction (Event Timing; the browser reports only events of 16 ms or more, so
  *     0 means under 16 ms): typing a card number, selecting a method, applying a coupon, Pay.
- *  4. CLS of the card scenario at 320–1440 px, throttled and not.
+ *  4. CLS of the card scenario at 320–1440 px, throttled and not, in the demo's layout and in a
+ *     shop-like one with content below the widget and in view (`html.stacked`, demo/demo.css).
  *  5. Lighthouse 12 (mobile preset) on the demo, report saved to reports/lighthouse.json.
  *
- * Env: BENCH_RUNS (cold loads per bundle and scenario, default 15), BENCH_LIGHTHOUSE=0 to skip it.
+ * Env: BENCH_RUNS (cold loads per bundle and scenario, default 15), BENCH_ONLY=eval,scenarios,inp,
+ * cls,lighthouse (a subset), BENCH_LIGHTHOUSE=0 to skip Lighthouse.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,6 +30,9 @@ import { startDemo } from '../demo/server';
 import { CHROMIUM_ARGS, requireChromium } from './browser.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+/** BENCH_ONLY=eval,scenarios,inp,cls,lighthouse runs some parts only (all by default). */
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const part = (name: string) => (!ONLY || ONLY.includes(name)) && !(name === 'lighthouse' && process.env.BENCH_LIGHTHOUSE === '0');
 const THROTTLE = 4;
 const LONG_TASK_MS = 50;
 
@@ -120,7 +125,14 @@ async function evaluation(browser: Browser) {
 const OBSERVE = `(() => {
   const bench = (window.__bench = { long: [], cls: 0, events: [] });
   new PerformanceObserver((l) => l.getEntries().forEach((e) => bench.long.push([e.startTime, e.duration]))).observe({ type: 'longtask', buffered: true });
-  new PerformanceObserver((l) => l.getEntries().forEach((e) => { if (!e.hadRecentInput) bench.cls += e.value; })).observe({ type: 'layout-shift', buffered: true });
+  // Each shift also names what moved (an element in a shadow root shows as its host's tag), for the report.
+  const what = (n) => (n ? (n.id ? '#' + n.id : (n.nodeName || '').toLowerCase()) + (n.getRootNode?.().host ? ' in ' + n.getRootNode().host.localName : '') : 'a node in a shadow root');
+  bench.shifts = [];
+  new PerformanceObserver((l) => l.getEntries().forEach((e) => {
+    if (e.hadRecentInput) return;
+    bench.cls += e.value;
+    bench.shifts.push({ at: Math.round(e.startTime), value: e.value, moved: e.sources.map((s) => what(s.node) + ' ' + Math.round(s.previousRect.y) + '→' + Math.round(s.currentRect.y) + ' h' + Math.round(s.previousRect.height) + '→' + Math.round(s.currentRect.height)) });
+  })).observe({ type: 'layout-shift', buffered: true });
   new PerformanceObserver((l) => l.getEntries().forEach((e) => {
     if (e.interactionId) bench.events.push({ id: e.interactionId, name: e.name, start: e.startTime, duration: e.duration });
   })).observe({ type: 'event', buffered: true, durationThreshold: 16 });
@@ -133,7 +145,7 @@ const OBSERVE = `(() => {
   requestAnimationFrame(tick);
 })();`;
 
-type Bench = { long: number[][]; cls: number; events: { id: number; name: string; start: number; duration: number }[]; ready?: number };
+type Bench = { long: number[][]; cls: number; shifts: { at: number; value: number; moved: string[] }[]; events: { id: number; name: string; start: number; duration: number }[]; ready?: number };
 const readBench = (page: Page) => page.evaluate(() => (window as unknown as { __bench: Bench }).__bench);
 
 interface Scenario {
@@ -170,12 +182,22 @@ const SCENARIOS: Scenario[] = [
   { name: 'locale_de', query: '?country=NL&personalization=off&locale=de' },
 ];
 
-async function load(browser: Browser, origin: string, s: Scenario, opts: { rate?: number; width?: number } = {}) {
+async function load(browser: Browser, origin: string, s: Scenario, opts: { rate?: number; width?: number; stacked?: boolean } = {}) {
   const context = await browser.newContext({ viewport: { width: opts.width ?? 412, height: 915 } });
   await s.prepare?.(context, origin);
   const page = await context.newPage();
   await throttled(context, page, opts.rate ?? THROTTLE);
   await page.addInitScript({ content: OBSERVE });
+  if (opts.stacked) {
+    // Before the first frame: <html> exists once the parser inserts it (a microtask later).
+    await page.addInitScript({
+      content: `(() => {
+        const add = () => document.documentElement?.classList.add('stacked');
+        if (document.documentElement) return add();
+        new MutationObserver((_, o) => document.documentElement && (add(), o.disconnect())).observe(document, { childList: true });
+      })()`,
+    });
+  }
   const scripts: { url: string; bytes: number; gzip: number }[] = [];
   page.on('response', (r) => {
     if (r.request().resourceType() !== 'script') return;
@@ -262,23 +284,27 @@ async function interactions(browser: Browser, origin: string) {
 
 async function layoutShift(browser: Browser, origin: string) {
   const out: Record<string, number> = {};
-  for (const rate of [1, THROTTLE]) {
-    for (const width of [320, 412, 768, 1024, 1280, 1440]) {
-      let worst = 0;
-      for (let i = 0; i < 3; i++) {
-        const { context, bench } = await load(browser, origin, SCENARIOS[0]!, { rate, width });
-        worst = Math.max(worst, bench.cls);
-        await context.close();
+  const shifts: Record<string, Bench['shifts']> = {};
+  for (const stacked of [false, true]) {
+    for (const rate of [1, THROTTLE]) {
+      for (const width of [320, 412, 768, 1024, 1280, 1440]) {
+        let worst = 0;
+        for (let i = 0; i < 3; i++) {
+          const { context, bench } = await load(browser, origin, SCENARIOS[0]!, { rate, width, stacked });
+          const key = `${stacked ? 'stacked' : 'demo'}_${width}px_${rate}x`;
+          if (bench.cls > worst) shifts[key] = bench.shifts;
+          worst = Math.max(worst, bench.cls);
+          await context.close();
+        }
+        out[`${stacked ? 'stacked' : 'demo'}_${width}px_${rate}x`] = Math.round(worst * 10_000) / 10_000;
       }
-      out[`${width}px_${rate}x`] = Math.round(worst * 10_000) / 10_000;
     }
   }
-  return out;
+  return { worst: out, shifts };
 }
 
 // ---------------------------------------------------------------- 5. Lighthouse
 function lighthouse(url: string) {
-  if (process.env.BENCH_LIGHTHOUSE === '0') return undefined;
   mkdirSync('reports', { recursive: true });
   const path = 'reports/lighthouse.json';
   try {
@@ -309,19 +335,21 @@ const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
 const demo = await startDemo({ port: 0, dataDir: 'memory' });
 const origin = demo.url.replace(/\/$/, '');
 try {
-  const evalResult = await evaluation(browser);
-  const scenarioResult = (await scenarios(browser, origin)) as Record<string, { ready_ms: number; long_tasks_before_ready: number; longest_task_before_ready_ms: number; cls_max: number; js_bytes: number; js_gzip_bytes: number; js_files: string[] }>;
-  const inp = await interactions(browser, origin);
-  const cls = await layoutShift(browser, origin);
+  const evalResult = part('eval') ? await evaluation(browser) : undefined;
+  const scenarioResult = (part('scenarios') ? await scenarios(browser, origin) : {}) as Record<string, { ready_ms: number; long_tasks_before_ready: number; longest_task_before_ready_ms: number; cls_max: number; js_bytes: number; js_gzip_bytes: number; js_files: string[] }>;
+  const inp = part('inp') ? await interactions(browser, origin) : {};
+  const { worst: cls, shifts } = part('cls') ? await layoutShift(browser, origin) : { worst: {}, shifts: {} };
   await browser.close();
-  const lh = lighthouse(`${origin}/?country=US&personalization=off&locale=en`);
+  const lh = part('lighthouse') ? lighthouse(`${origin}/?country=US&personalization=off&locale=en`) : undefined;
 
-  const rows: [string, string, string][] = [
-    ['lit alone: script evaluation', `${evalResult.lit.evaluate_ms} ms`, 'baseline'],
-    ['till.js: script evaluation', `${evalResult.till.evaluate_ms} ms (${evalResult.ratio}×)`, '≤ 1.5× baseline'],
-    ['till.js: longest task of the bare load', `${evalResult.till.longest_task_ms} ms`, `≤ ${LONG_TASK_MS} ms`],
-    ['till.js gzip -9', `${evalResult.till.gzip_bytes} B`, '≤ 32768 B'],
-  ];
+  const rows: [string, string, string][] = evalResult
+    ? [
+        ['lit alone: script evaluation', `${evalResult.lit.evaluate_ms} ms`, 'baseline'],
+        ['till.js: script evaluation', `${evalResult.till.evaluate_ms} ms (${evalResult.ratio}×)`, '≤ 1.5× baseline'],
+        ['till.js: longest task of the bare load', `${evalResult.till.longest_task_ms} ms`, `≤ ${LONG_TASK_MS} ms`],
+        ['till.js gzip -9', `${evalResult.till.gzip_bytes} B`, '≤ 32768 B'],
+      ]
+    : [];
   for (const [name, s] of Object.entries(scenarioResult)) {
     rows.push([`${name}: ranked methods on screen`, `${s.ready_ms} ms`, '']);
     rows.push([`${name}: longest task before that`, `${s.longest_task_before_ready_ms} ms (${s.long_tasks_before_ready} over 50)`, `≤ ${LONG_TASK_MS} ms`]);
@@ -339,7 +367,7 @@ try {
   console.log(`Till browser benchmark (Chromium, CPU ${THROTTLE}× throttled, medians of ${RUNS} cold loads)\n`);
   for (const [a, b, c] of rows) console.log(`${a.padEnd(width)}  ${b.padEnd(width2)}  ${c}`);
   console.log('');
-  console.log(JSON.stringify({ throttle: THROTTLE, runs: RUNS, evaluation: evalResult, scenarios: scenarioResult, inp_ms: inp, cls_card: cls, lighthouse: lh ?? null }));
+  console.log(JSON.stringify({ throttle: THROTTLE, runs: RUNS, evaluation: evalResult ?? null, scenarios: scenarioResult, inp_ms: inp, cls_card: cls, cls_shifts: shifts, lighthouse: lh ?? null }));
 } finally {
   await browser.close().catch(() => undefined);
   await demo.close();

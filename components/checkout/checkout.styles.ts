@@ -5,6 +5,7 @@ export const styles = [
   tokens,
   css`
     :host { display: block; max-width: var(--till-checkout-max-width, 440px); }
+    :host([reserving]) { min-height: var(--till-reserve-height, var(--_reserve)); }
     .base { display: grid; gap: 20px; padding: var(--till-checkout-padding, 16px); background: var(--_surface); border-radius: var(--_radius); }
     .pay, .secondary {
       font: inherit; font-size: 1.05rem; font-weight: 600; padding: 12px 16px; min-height: 44px;

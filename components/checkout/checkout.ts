@@ -6,6 +6,7 @@ import type { PaymentSource } from '../../src/protocol/index';
 import { createCheckoutStore, isExpired, type CheckoutEvent, type CheckoutState, type CheckoutStore } from '../../src/store/checkout-store';
 import { createPreferenceCache } from '../../src/store/preference-cache';
 import { sessionAttemptLog } from '../../src/store/attempt-log';
+import { unavailableWallets } from '../../src/core/wallets';
 import type { RankedMethod } from '../../src/core/ranking/index';
 import type { TillCardForm } from '../card-form/card-form';
 import { catalogFor, hasMessage, registerMessages, t, type MessageKey } from '../i18n/messages';
@@ -41,6 +42,7 @@ type EventDetail<T extends CheckoutEvent['type']> = Omit<Extract<CheckoutEvent, 
  * @csspart stripe-card - The frame around the slotted Stripe card element.
  * @slot till-stripe-card - Where Stripe Elements mount (light DOM; filled by Till itself).
  * @cssproperty --till-color-primary - Accent and pay button colour.
+ * @cssproperty --till-reserve-height - Height held for the widget until the shopper first touches the page (default: from `lines` and `methods`).
  */
 export class TillCheckout extends LitElement {
   static override styles = styles;
@@ -54,6 +56,8 @@ export class TillCheckout extends LitElement {
     personalization: { reflect: true },
     autoCoupons: { attribute: 'auto-coupons', reflect: true },
     walletOrigins: { attribute: 'wallet-origins' },
+    lines: { type: Number },
+    methods: { type: Number },
     showAll: { state: true },
     actionsReady: { state: true },
     passkeyState: { state: true },
@@ -81,6 +85,16 @@ export class TillCheckout extends LitElement {
    */
   walletOrigins = '';
 
+  /**
+   * Size hint for the space reserved before the session arrives: how many cart lines and payment
+   * methods the page expects (it created the session, so it knows). The widget holds that height
+   * (or `--till-reserve-height`) until the shopper first touches the page (a pointer or key), so
+   * nothing around it moves while it loads; a shift right after input is the shopper's own.
+   */
+  lines = 2;
+  /** See `lines`. */
+  methods = 3;
+
   /** The shopper asked to see every method instead of the one-click button. */
   private showAll = false;
   /** `<till-payment-action>` arrives in an on-demand chunk; set once it is defined. */
@@ -101,6 +115,8 @@ export class TillCheckout extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    // CSSOM, not a style attribute: pages whose CSP has no 'unsafe-inline' for styles allow it.
+    if (!this.hasUpdated || changed.has('lines') || changed.has('methods')) this.style.setProperty('--_reserve', `${this.#reserve()}px`);
     const target = changed.has('endpoint') || changed.has('sessionId') || changed.has('clientSecret');
     const arm = changed.has('personalization') || changed.has('autoCoupons');
     // An A/B switch set late starts the checkout afresh in its arm — but never under a payment
@@ -115,6 +131,8 @@ export class TillCheckout extends LitElement {
         onEvent: (e) => this.#emit(e),
         device: matchMedia('(pointer: coarse)').matches ? 'mobile' : 'desktop',
         attempts: sessionAttemptLog(),
+        // A wallet is offered only where this browser can actually pay with it.
+        unavailableMethods: (session) => unavailableWallets(session.methods, session.currency, this.walletOrigins.split(/\s+/)),
         autoCoupons: this.autoCoupons !== 'off',
         ...(this.personalization === 'off'
           ? {}
@@ -125,14 +143,35 @@ export class TillCheckout extends LitElement {
     }
   }
 
+  /** Until the shopper's first touch, the reserved space holds (see `lines`). */
+  readonly #release = () => {
+    this.toggleAttribute('reserving', false);
+    for (const type of ['pointerdown', 'keydown']) removeEventListener(type, this.#release, true);
+  };
+
+  /**
+   * The reserved height in px: summary header and totals plus its lines, two coupon rows, the
+   * method rows, the card form, the Pay button and its note, with the gaps between (an upper
+   * bound of the widget's own styles at its default font size).
+   */
+  #reserve(): number {
+    const n = (v: unknown, d: number) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 50 ? (v as number) : d);
+    return 120 + 23 * n(this.lines, 2) + 240 + 20 + 54 * n(this.methods, 3) + 276 + 44 + 30 + 5 * 20 + 32;
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
+    if (!this.hasUpdated) {
+      this.toggleAttribute('reserving', true);
+      for (const type of ['pointerdown', 'keydown']) addEventListener(type, this.#release, true);
+    }
     addEventListener('pagehide', this.#onPageHide);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     removeEventListener('pagehide', this.#onPageHide);
+    this.#release();
     this.#stopWatch?.();
     this.#stopWatch = undefined;
     void this.#stripeCard?.then((c) => c.destroy(), () => undefined);
@@ -172,7 +211,8 @@ export class TillCheckout extends LitElement {
     // still clears the page's own resume marker.
     if ((s.phase === 'ready' || s.phase === 'succeeded') && !this.#resumeChecked) {
       this.#checkResume();
-      if (s.phase === 'ready') void this.#detectWallets();
+      // The sheet must open within the click's user activation: have its code ready beforehand.
+      if (s.phase === 'ready' && s.session?.methods.some((m) => m.flow === 'wallet')) void this.#loadActions();
     }
     // An in-page agent (WebMCP) gets the widget's own actions as tools, where the page has the API.
     if (s.session && !this.#tools && ('modelContext' in document || 'modelContext' in navigator)) this.#tools = loadModule('webmcp').then((m) => m.registerCheckoutTools(this));
@@ -225,17 +265,6 @@ export class TillCheckout extends LitElement {
       },
       () => undefined, // English stays; formatting is already in the shopper's locale
     );
-  }
-
-  /** Offers a wallet method only where this browser can actually pay with it (asked by the on-demand chunk). */
-  async #detectWallets() {
-    const session = this.#store.getState().session;
-    const wallets = session?.methods.filter((m) => m.flow === 'wallet') ?? [];
-    if (!wallets.length) return;
-    const unavailable = await (await loadModule('actions')).unavailableWallets(wallets, session!.currency, this.walletOrigins.split(/\s+/));
-    // The sheet must open within the click's user activation: have its code ready beforehand.
-    if (unavailable.length < wallets.length) void this.#loadActions();
-    this.#store.getState().restrictMethods(unavailable);
   }
 
   #checkResume() {

@@ -4,32 +4,11 @@
  */
 import { correction, generate } from 'lean-qr';
 
-import type { PasskeyCredential, PaymentAction, PaymentMethod } from '../protocol/index';
+import type { PasskeyCredential, PaymentAction } from '../protocol/index';
 import { containsCardNumber } from '../core/card/index';
 import { TokenizationError } from '../core/tokenize/error';
 
 export { actionMessages, couponMessages, createPaymentActionElement } from '../../components/payment-action/payment-action';
-
-/**
- * The wallet methods this browser cannot pay with. A PaymentRequest for a URL-based method makes
- * the browser fetch that method's manifest at once, shopper gesture or not: it is only built for
- * an origin the page allows (`allowedOrigins`).
- */
-export async function unavailableWallets(wallets: readonly PaymentMethod[], currency: string, allowedOrigins: readonly string[]): Promise<string[]> {
-  const unavailable: string[] = [];
-  for (const m of wallets) {
-    const req = m.paymentRequest;
-    let ok = false;
-    try {
-      const origin = req?.supportedMethods.startsWith('https:') ? new URL(req.supportedMethods).origin : '';
-      ok = !!req && (!origin || allowedOrigins.includes(origin)) && 'PaymentRequest' in window && (await new PaymentRequest([req], { total: { label: '-', amount: { currency, value: '0' } } }).canMakePayment());
-    } catch {
-      ok = false;
-    }
-    if (!ok) unavailable.push(m.id);
-  }
-  return unavailable;
-}
 
 /** The WebAuthn step-up ceremony: JSON options in, JSON assertion out. */
 export async function passkeyAssert(options: Record<string, unknown>): Promise<PasskeyCredential> {

@@ -4,7 +4,7 @@ import { CLIENT_SECRET_HEADER, PROTOCOL_VERSION } from '../protocol/index';
 import { setLoaders } from '../core/lazy';
 import { jweProvider } from '../core/tokenize/provider';
 import { startDemo } from '../../demo/server';
-import { createCheckoutStore, type CheckoutEvent } from './checkout-store';
+import { createCheckoutStore, type CheckoutEvent, type CheckoutStoreOptions } from './checkout-store';
 
 /**
  * The store against the real server kit and demo processor (over loopback HTTP). The only
@@ -197,5 +197,32 @@ describe('checkout store (no DOM)', () => {
     expect(after).not.toBe(before);
     expect(after.method).toBe(other);
     expect(before.method).not.toBe(other);
+  });
+});
+
+describe('methods this browser cannot pay with', () => {
+  const start = async (unavailableMethods: CheckoutStoreOptions['unavailableMethods']) => {
+    const id = await sessionId('US');
+    const seen: string[][] = [];
+    const store = createCheckoutStore({ client: createClient({ baseUrl: `${demo.url}api/till/v1`, fetch: withSecret(fetch) }), sleep: async () => {}, unavailableMethods });
+    // Every state the widget could draw: a method list must never lose a row once shown.
+    store.subscribe((s) => void (s.session && seen.push(s.session.methods.map((m) => m.id))));
+    await store.getState().load(id);
+    return { store, seen };
+  };
+
+  it('are dropped before the checkout is first shown, and never ranked or selected', async () => {
+    const { store, seen } = await start(async (session) => session.methods.filter((m) => m.flow === 'wallet').map((m) => m.id));
+    expect(store.getState().phase).toBe('ready');
+    expect(seen.length).toBeGreaterThan(0);
+    for (const ids of seen) expect(ids).toEqual(['card', 'paypal', 'klarna']);
+    expect(store.getState().ranked.map((r) => r.method)).not.toContain('wallet');
+  });
+
+  it('a failing check hides nothing; a check naming every method hides nothing', async () => {
+    const failing = await start(async () => Promise.reject(new Error('PaymentRequest threw')));
+    expect(failing.store.getState().session?.methods.map((m) => m.id)).toContain('wallet');
+    const all = await start(async (session) => session.methods.map((m) => m.id));
+    expect(all.store.getState().session?.methods).toHaveLength(4);
   });
 });

@@ -85,9 +85,14 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
             go('unavailable', { failure: { code: reply.code, message: reply.message, retryable: reply.retryable } });
             return;
           }
-          const session = reply.session;
+          let session = reply.session;
           const cache = outcomes.useCache(options.preferences?.(session.merchantId));
-          const prefs = cache ? await cache.load() : emptyState();
+          const [prefs, unavailable] = await Promise.all([
+            cache ? cache.load() : emptyState(),
+            options.unavailableMethods?.(session).catch((): readonly string[] => []) ?? ([] as readonly string[]),
+          ]);
+          const methods = session.methods.filter((m) => !unavailable.includes(m.id));
+          if (methods.length && methods.length < session.methods.length) session = { ...session, methods };
           const ranked = rankFor(session, prefs);
           attempts.restoreLost(options.attempts?.get(session.id));
           const lost = attempts.lost();
@@ -218,18 +223,6 @@ export function createCheckoutStore(options: CheckoutStoreOptions): CheckoutStor
 
       setInstallments(count) {
         if (!undecided()) set({ installments: count });
-      },
-
-      restrictMethods(unavailable) {
-        const { session, prefs, method } = get();
-        if (!session || !unavailable.length) return;
-        const methods = session.methods.filter((m) => !unavailable.includes(m.id));
-        if (!methods.length || methods.length === session.methods.length) return;
-        const next = { ...session, methods };
-        const ranked = rankFor(next, prefs);
-        const keep = method && methods.some((m) => m.id === method);
-        set({ session: next, ranked });
-        if (!keep && ranked[0]) get().selectMethod(ranked[0].method);
       },
 
       async cancelAction() {

@@ -78,8 +78,6 @@ export interface CheckoutState {
   refreshPayment(): Promise<void>;
   setSaveMethod(save: boolean): void;
   setInstallments(count: number): void;
-  /** Drops methods this device cannot use (e.g. a wallet the browser cannot pay with) and re-ranks. */
-  restrictMethods(unavailable: string[]): void;
   /** Cancels the pending payment (QR, voucher, redirect). */
   cancelAction(): Promise<void>;
   /** Answers a `passkey` step-up with the WebAuthn assertion. */
@@ -103,6 +101,12 @@ export interface CheckoutStoreOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Local preference cache per merchant id; omit to turn personalisation off (priors only). */
   preferences?: (merchantId: string) => PreferenceCache;
+  /**
+   * Methods of a loaded session this browser cannot pay with (e.g. a wallet it lacks), asked
+   * before the checkout is first shown, so the list never changes under the shopper. A failure
+   * counts as none.
+   */
+  unavailableMethods?: (session: Session) => Promise<readonly string[]>;
   /** Keeps the key of an unanswered payment across a reload (the widget uses sessionStorage). */
   attempts?: AttemptLog;
   /**
