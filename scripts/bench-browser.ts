@@ -6,9 +6,9 @@
  *
  *  1. Script evaluation: dist/till.js against lit alone with one minimal element
  *     (scripts/bench/lit-baseline.ts, built here the same way), each on a page holding only its
- *     element: the `EvaluateScript` trace event of the bundle, and the longest task of the load.
- *  2. Demo scenarios (card, PIX QR, saved card, locale): long tasks from navigation to ranked
- *     methods on screen (the Pay button drawn), that time, CLS, and the JS each one downloads.
+ *     element: the `EvaluateScript` trace event of the bundle, and the whole task it runs in.
+ *  2. Demo scenarios (card, PIX QR, saved card, locale): long tasks from script start (till.js
+ *     arrived) to ranked methods on screen (the Pay button drawn), that time, CLS, and the JS each one downloads.
  *  3. INP per interaction (Event Timing; the browser reports only events of 16 ms or more, so
  *     0 means under 16 ms): typing a card number, selecting a method, applying a coupon, Pay.
  *  4. CLS of the card scenario at 320–1440 px, throttled and not, in the demo's layout and in a
@@ -69,6 +69,7 @@ interface TraceEvent {
   name: string;
   ph: string;
   dur?: number;
+  ts: number;
   pid: number;
   tid: number;
   args?: { data?: { url?: string }; name?: string };
@@ -86,7 +87,8 @@ async function evaluation(browser: Browser) {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const samples = { lit: [] as { evaluate: number; longest: number }[], till: [] as { evaluate: number; longest: number }[] };
+  type Sample = { evaluate: number; longest: number; tasks: number; longestOfAll: number };
+  const samples = { lit: [] as Sample[], till: [] as Sample[] };
   for (let i = 0; i < RUNS; i++) {
     for (const name of ['lit', 'till'] as const) {
       const context = await browser.newContext();
@@ -98,10 +100,17 @@ async function evaluation(browser: Browser) {
       const events = (JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: TraceEvent[] }).traceEvents;
       const scriptEvents = events.filter((e) => e.name === 'EvaluateScript' && e.args?.data?.url === `${origin}/${name}.js`);
       const main = scriptEvents[0];
-      const tasks = main ? events.filter((e) => e.name === 'RunTask' && e.pid === main.pid && e.tid === main.tid) : [];
+      const url = `${origin}/${name}.js`;
+      // Every task in which the bundle ran: the one that evaluates it (its element's upgrade
+      // included) and any it scheduled (till.js draws its first frame in a task of its own).
+      const ours = events.filter((e) => (e.name === 'EvaluateScript' || e.name === 'FunctionCall') && e.args?.data?.url === url);
+      const tasks = main ? events.filter((t) => t.name === 'RunTask' && t.pid === main.pid && t.tid === main.tid && ours.some((e) => t.ts <= e.ts && e.ts <= t.ts + (t.dur ?? 0))) : [];
+      const task = main && tasks.find((t) => t.ts <= main.ts && main.ts <= t.ts + (t.dur ?? 0));
       samples[name].push({
         evaluate: scriptEvents.reduce((t, e) => t + (e.dur ?? 0) / 1000, 0),
-        longest: Math.max(0, ...tasks.map((e) => (e.dur ?? 0) / 1000)),
+        longest: (task?.dur ?? 0) / 1000,
+        tasks: tasks.reduce((t, e) => t + (e.dur ?? 0) / 1000, 0),
+        longestOfAll: Math.max(0, ...tasks.map((e) => (e.dur ?? 0) / 1000)),
       });
       await context.close();
     }
@@ -110,7 +119,9 @@ async function evaluation(browser: Browser) {
   const summary = (name: 'lit' | 'till') => ({
     gzip_bytes: gz(bundles[name]),
     evaluate_ms: r1(median(samples[name].map((s) => s.evaluate))),
-    longest_task_ms: r1(median(samples[name].map((s) => s.longest))),
+    task_ms: r1(median(samples[name].map((s) => s.longest))),
+    all_tasks_ms: r1(median(samples[name].map((s) => s.tasks))),
+    longest_task_ms: r1(median(samples[name].map((s) => s.longestOfAll))),
   });
   const lit = summary('lit');
   const till = summary('till');
@@ -220,8 +231,10 @@ async function scenarios(browser: Browser, origin: string) {
   for (const s of SCENARIOS) {
     const runs: { ready: number; long: number; longest: number; cls: number; js: { files: string[]; bytes: number; gzip: number } }[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const { context, bench, ready, scripts } = await load(browser, origin, s);
-      const before = bench.long.filter(([start]) => start! <= ready);
+      const { page, context, bench, ready, scripts } = await load(browser, origin, s);
+      // From script start (till.js has arrived) to ranked methods on screen: any task overlapping it.
+      const start = await page.evaluate((url) => (performance.getEntriesByName(url)[0] as PerformanceResourceTiming | undefined)?.responseEnd ?? 0, `${origin}/dist/till.js`);
+      const before = bench.long.filter(([at, d]) => at! <= ready && at! + d! >= start);
       runs.push({
         ready,
         long: before.length,
@@ -344,9 +357,10 @@ try {
 
   const rows: [string, string, string][] = evalResult
     ? [
-        ['lit alone: script evaluation', `${evalResult.lit.evaluate_ms} ms`, 'baseline'],
+        ['lit alone: script evaluation', `${evalResult.lit.evaluate_ms} ms (its task ${evalResult.lit.task_ms} ms)`, 'baseline'],
         ['till.js: script evaluation', `${evalResult.till.evaluate_ms} ms (${evalResult.ratio}×)`, '≤ 1.5× baseline'],
-        ['till.js: longest task of the bare load', `${evalResult.till.longest_task_ms} ms`, `≤ ${LONG_TASK_MS} ms`],
+        ['till.js: the task that evaluates it', `${evalResult.till.task_ms} ms`, `≤ ${LONG_TASK_MS} ms`],
+        ['lit / till.js: every task the bundle ran in', `${evalResult.lit.all_tasks_ms} ms / ${evalResult.till.all_tasks_ms} ms (longest ${evalResult.till.longest_task_ms} ms)`, `each ≤ ${LONG_TASK_MS} ms`],
         ['till.js gzip -9', `${evalResult.till.gzip_bytes} B`, '≤ 32768 B'],
       ]
     : [];

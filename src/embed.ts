@@ -11,7 +11,7 @@ import { VERSION } from './version';
 import { chunk } from './embed/chunk';
 
 setLoaders({ jwe: () => chunk('till-jwe.js'), actions: () => chunk('till-actions.js'), pricing: () => chunk('till-pricing.js'), learn: () => chunk('till-learn.js'), stripe: () => chunk('till-stripe.js'), webmcp: () => chunk('till-webmcp.js'), locale: (tag) => chunk(`till-locale-${tag}.js`) });
-registerElements();
+registerElements(true);
 
 declare global {
   interface Window {

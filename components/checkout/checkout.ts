@@ -7,6 +7,7 @@ import { createCheckoutStore, isExpired, type CheckoutEvent, type CheckoutState,
 import { createPreferenceCache } from '../../src/store/preference-cache';
 import { sessionAttemptLog } from '../../src/store/attempt-log';
 import { unavailableWallets } from '../../src/core/wallets';
+import { warmNumberFormat } from '../../src/core/tasks';
 import type { RankedMethod } from '../../src/core/ranking/index';
 import type { TillCardForm } from '../card-form/card-form';
 import { catalogFor, hasMessage, registerMessages, t, type MessageKey } from '../i18n/messages';
@@ -15,6 +16,9 @@ import { loadModule } from '../../src/core/lazy';
 import { StoreController } from '../internal/store-controller';
 import { optionLabel, optionValue, type MethodOption, type TillMethodList } from '../method-list/method-list';
 import { styles } from './checkout.styles';
+
+/** What an element draws before it has a store: only `phase` is read in that state. */
+const IDLE = { phase: 'idle', ranked: [] } as unknown as CheckoutState;
 
 type EventDetail<T extends CheckoutEvent['type']> = Omit<Extract<CheckoutEvent, { type: T }>, 'type'>;
 
@@ -105,28 +109,46 @@ export class TillCheckout extends LitElement {
     return this.renderRoot.querySelector<TillCardForm>('till-card-form') ?? undefined;
   }
 
-  // Until endpoint and session-id are set, an empty store that never loads.
-  #store: CheckoutStore = createCheckoutStore({ client: createClient({ baseUrl: 'about:blank' }) });
-  readonly #state = new StoreController<CheckoutState, CheckoutState>(this, this.#store, (s) => s);
+  #own?: CheckoutStore;
+  // Nothing is built before it is needed: until endpoint and session-id are set, the widget draws
+  // its idle state, and only a caller of `checkout` gets an empty store that never loads.
+  readonly #state = new StoreController<CheckoutState, CheckoutState>(this, undefined, (s) => s, IDLE);
+
+  get #store(): CheckoutStore {
+    if (!this.#own) {
+      this.#own = createCheckoutStore({ client: createClient({ baseUrl: 'about:blank' }) });
+      this.#state.setStore(this.#own);
+    }
+    return this.#own;
+  }
 
   /** The per-instance store, for headless control (agents, tests). */
   get checkout(): CheckoutStore {
     return this.#store;
   }
 
+  /**
+   * The first render waits for a task of its own: the script that defines the element (often
+   * with the page's other deferred scripts queued behind it) finishes sooner, and no one task
+   * does both. Later updates keep Lit's microtask timing.
+   */
+  protected override scheduleUpdate(): void | Promise<unknown> {
+    if (this.hasUpdated) return super.scheduleUpdate();
+    return new Promise((resolve) => setTimeout(resolve)).then(() => super.scheduleUpdate());
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
-    // CSSOM, not a style attribute: pages whose CSP has no 'unsafe-inline' for styles allow it.
-    if (!this.hasUpdated || changed.has('lines') || changed.has('methods')) this.style.setProperty('--_reserve', `${this.#reserve()}px`);
+    if (changed.has('lines') || changed.has('methods')) this.#reserveSpace();
     const target = changed.has('endpoint') || changed.has('sessionId') || changed.has('clientSecret');
     const arm = changed.has('personalization') || changed.has('autoCoupons');
     // An A/B switch set late starts the checkout afresh in its arm — but never under a payment
     // that is underway (it would be orphaned): then it applies from the next session.
-    const st = this.#store.getState();
+    const st = this.#own?.getState();
     // (also after success: a fresh store would offer Pay again for a session already paid)
-    const busy = st.checking || st.phase === 'paying' || st.phase === 'action' || st.phase === 'succeeded';
+    const busy = !!st && (st.checking || st.phase === 'paying' || st.phase === 'action' || st.phase === 'succeeded');
     if ((target || (arm && !busy)) && this.endpoint && this.sessionId) {
       this.showAll = false;
-      this.#store = createCheckoutStore({
+      this.#own = createCheckoutStore({
         client: createClient({ baseUrl: new URL(this.endpoint, document.baseURI).href, clientSecret: this.clientSecret }),
         onEvent: (e) => this.#emit(e),
         device: matchMedia('(pointer: coarse)').matches ? 'mobile' : 'desktop',
@@ -138,8 +160,10 @@ export class TillCheckout extends LitElement {
           ? {}
           : { preferences: (merchantId: string) => createPreferenceCache({ merchantKey: `${location.origin}|${merchantId}` }) }),
       });
-      this.#state.setStore(this.#store);
-      void this.#store.getState().load(this.sessionId);
+      this.#state.setStore(this.#own);
+      void this.#own.getState().load(this.sessionId);
+      // While the session is on its way: the first price would otherwise pay for ICU's data.
+      void warmNumberFormat(this.#language);
     }
   }
 
@@ -159,9 +183,16 @@ export class TillCheckout extends LitElement {
     return 120 + 23 * n(this.lines, 2) + 240 + 20 + 54 * n(this.methods, 3) + 276 + 44 + 30 + 5 * 20 + 32;
   }
 
+  /** CSSOM, not a style attribute: pages whose CSP has no 'unsafe-inline' for styles allow it. */
+  #reserveSpace() {
+    this.style.setProperty('--_reserve', `${this.#reserve()}px`);
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
     if (!this.hasUpdated) {
+      // Held from the first frame the element is defined in, before it has drawn anything.
+      this.#reserveSpace();
       this.toggleAttribute('reserving', true);
       for (const type of ['pointerdown', 'keydown']) addEventListener(type, this.#release, true);
     }
@@ -182,7 +213,8 @@ export class TillCheckout extends LitElement {
 
   // Leaving for the bank is not abandoning: the payment resumes on return.
   readonly #onPageHide = () => {
-    if (this.#redirectedFor !== this.#store.getState().action?.paymentId) this.#store.getState().abandon();
+    const s = this.#own?.getState();
+    if (s && this.#redirectedFor !== s.action?.paymentId) s.abandon();
   };
 
   /** The WebMCP tools registered for this checkout (aborting removes them). */
@@ -192,7 +224,8 @@ export class TillCheckout extends LitElement {
   #stopWatch?: () => void;
 
   protected override updated(): void {
-    const s = this.#store.getState();
+    if (!this.#own) return; // nothing configured yet
+    const s = this.#own.getState();
     // Texts for typed-code results and action screens arrive with the on-demand chunk.
     if (s.codeResult && !this.actionsReady) void this.#loadActions();
     if (s.phase === 'action' && s.action) {

@@ -9,38 +9,46 @@ import type { StoreApi } from 'zustand/vanilla';
 export class StoreController<S, T> implements ReactiveController {
   #unsubscribe?: (() => void) | undefined;
   readonly #host: ReactiveControllerHost;
-  #store: StoreApi<S>;
+  #store: StoreApi<S> | undefined;
   readonly #select: (s: S) => T;
   value: T;
 
-  constructor(host: ReactiveControllerHost, store: StoreApi<S>, select: (s: S) => T) {
+  /** Without a store (yet), `value` is `initial` until setStore(). */
+  constructor(host: ReactiveControllerHost, store: StoreApi<S> | undefined, select: (s: S) => T, initial?: T) {
     this.#host = host;
     this.#store = store;
     this.#select = select;
-    this.value = select(store.getState());
+    this.value = store ? select(store.getState()) : (initial as T);
     host.addController(this);
   }
 
   setStore(store: StoreApi<S>): void {
     this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     this.#store = store;
     this.value = this.#select(store.getState());
-    if (this.#unsubscribe) this.#subscribe();
+    if (this.#connected) this.#subscribe();
     this.#host.requestUpdate();
   }
 
+  #connected = false;
+
   hostConnected(): void {
+    this.#connected = true;
     this.#subscribe();
   }
 
   hostDisconnected(): void {
+    this.#connected = false;
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
   }
 
   #subscribe(): void {
-    this.value = this.#select(this.#store.getState());
-    this.#unsubscribe = this.#store.subscribe((state) => {
+    const store = this.#store;
+    if (!store) return;
+    this.value = this.#select(store.getState());
+    this.#unsubscribe = store.subscribe((state) => {
       const next = this.#select(state);
       if (!Object.is(next, this.value)) {
         this.value = next;

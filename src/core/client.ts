@@ -1,6 +1,7 @@
 import { CLIENT_SECRET_HEADER, PROTOCOL_VERSION, VERSION_HEADER } from '../protocol/constants';
 import type { CreateSessionRequest, PasskeyCredential, PasskeyReply, PaymentReply, PayRequest, QuoteReply, QuoteRequest, SessionReply, UpdateItemsRequest } from '../protocol/index';
 import { loadSchemas, type Schemas } from './load-schemas';
+import { yieldToMain } from './tasks';
 
 /** The reply schemas by name, and the type each one parses to. */
 interface Replies {
@@ -75,10 +76,13 @@ export function createClient({ baseUrl, fetch: fetchImpl = globalThis.fetch.bind
     }
     const s = await schemas;
     if (!s) throw new TillClientError('network', 'Could not load the checkout (till-schemas.js).', true);
+    // Validation, and what the caller does with the reply, each get a task of their own.
+    await yieldToMain();
     const parsed = s[schema].safeParse(json);
     if (!parsed.success) {
       throw new TillClientError('bad_response', `Reply does not match protocol v${PROTOCOL_VERSION} (HTTP ${res.status}).`, false, res.status);
     }
+    await yieldToMain();
     return parsed.data as Replies[K];
   }
 

@@ -11,20 +11,28 @@ const BY_EXPONENT: Readonly<Record<number, string>> = {
   4: 'CLFUYW',
 };
 
-const EXPONENTS = new Map<string, number>();
-for (const [exp, codes] of Object.entries(BY_EXPONENT)) {
-  for (let i = 0; i < codes.length; i += 3) EXPONENTS.set(codes.slice(i, i + 3), Number(exp));
+let exponents: Map<string, number> | undefined;
+
+/** The code → exponent map, unpacked on first use (not at import). */
+function table(): Map<string, number> {
+  if (!exponents) {
+    exponents = new Map();
+    for (const [exp, codes] of Object.entries(BY_EXPONENT)) {
+      for (let i = 0; i < codes.length; i += 3) exponents.set(codes.slice(i, i + 3), Number(exp));
+    }
+  }
+  return exponents;
 }
 
 /** Minor-unit exponent of an ISO 4217 code, or undefined when the code is not a payable currency. */
 export function currencyExponent(code: string): number | undefined {
-  return EXPONENTS.get(code);
+  return table().get(code);
 }
 
 export function isCurrency(code: string): boolean {
-  return EXPONENTS.has(code);
+  return table().has(code);
 }
 
 export function currencyCodes(): string[] {
-  return [...EXPONENTS.keys()];
+  return [...table().keys()];
 }

@@ -8,7 +8,8 @@ import type { CardBrand } from '../../protocol/common';
  * Fields, separated by ";": IIN prefixes, lengths, then optional label (default: the
  * capitalised brand id), CVC length (default 3) and gaps (default {@link DEFAULT_GAPS}).
  *
- * Packed notation, expanded once at module init by {@link ranges}:
+ * Packed notation, expanded on first use (not at import: a page pays nothing for it until a card
+ * number is typed or a brand is shown) by {@link ranges}:
  *   - tokens are separated by a space (absolute) or a comma (relative);
  *   - "lo-hi" is a range whose `hi` only spells the digits that differ from `lo`'s tail:
  *     "51-5" is 51–55, "506099-127" is 506099–506127;
@@ -70,8 +71,11 @@ function numbers(spec: string): number[] {
   return out;
 }
 
-/** [brand, prefix ranges, info], in table order. */
-const ENTRIES = (Object.keys(TABLE) as CardBrand[]).map((brand): [CardBrand, [string, string][], BrandInfo] => {
+type Entry = [CardBrand, [string, string][], BrandInfo];
+let entries: Entry[] | undefined;
+
+/** [brand, prefix ranges, info], in table order; expanded once, on first use. */
+const ENTRIES = (): Entry[] => (entries ??= (Object.keys(TABLE) as CardBrand[]).map((brand): Entry => {
   const [prefixes = '', lengths = '', label, cvc, gaps] = TABLE[brand].split(';');
   return [
     brand,
@@ -83,10 +87,10 @@ const ENTRIES = (Object.keys(TABLE) as CardBrand[]).map((brand): [CardBrand, [st
       gaps: gaps ? numbers(gaps) : DEFAULT_GAPS,
     },
   ];
-});
+}));
 
 export function brandInfo(brand: CardBrand): BrandInfo {
-  const e = ENTRIES.find(([b]) => b === brand);
+  const e = ENTRIES().find(([b]) => b === brand);
   if (!e) throw new TypeError('Unknown card brand');
   return { ...e[2] };
 }
@@ -110,7 +114,7 @@ export function matchBrands(input: string): CardBrand[] {
   let partial = false;
   let best: CardBrand | undefined;
   let bestStrength = 0;
-  for (const [brand, rs] of ENTRIES) {
+  for (const [brand, rs] of ENTRIES()) {
     let matched = false;
     for (const [lo, hi] of rs) {
       const n = Math.min(len, lo.length);
