@@ -9,6 +9,7 @@ import { benchRanking } from './bench/ranking';
 import { benchPricing } from './bench/pricing';
 import { PaymentReply, SessionReply } from '../src/protocol/index';
 import { PAYMENT_REPLIES, sessionReply } from './bench/replies';
+import { benchServer } from './bench/server';
 
 type Stats = { median_us: number; p99_us: number; iterations: number };
 
@@ -64,6 +65,8 @@ const ranking = (await benchRanking()) as { ranking: Stats; learn: Stats; state_
 const pricing = (await benchPricing()) as Record<string, { median_ms: number; p99_ms: number; max_ms: number; samples: number }>;
 const validation = validationBench() as { session_reply: Stats & { bytes: number }; payment_reply: Stats };
 const bundle = sizes();
+// BENCH_SERVER=0 skips the server load (it takes about a minute); BENCH_SERVER=quick shortens it.
+const server = process.env.BENCH_SERVER === '0' ? undefined : ((await benchServer({ quick: process.env.BENCH_SERVER === 'quick' })) as Record<string, unknown>);
 
 const rows: [string, string, string, string][] = [];
 const verdict = (value: number, target: number | undefined): string => (target === undefined || Number.isNaN(value) ? '' : value <= target ? 'ok' : 'MISSED');
@@ -91,6 +94,21 @@ if (bundle) {
   }
 }
 
+type Load = { requests: number; rps: number; p50_ms: number; p99_ms: number; errors: number };
+for (const storage of ['embedded', 'postgres'] as const) {
+  const r = server?.[storage] as Record<string, Load> | { skipped: string } | undefined;
+  if (!r) continue;
+  if ('skipped' in r) {
+    rows.push([`server (${storage}): not run`, String(r.skipped).slice(0, 60), '', '']);
+    continue;
+  }
+  for (const [name, l] of Object.entries(r)) {
+    rows.push([`server (${storage === 'embedded' ? 'PGlite' : 'PostgreSQL'}): ${name.replace('_', ' ')}`, `${l.rps} req/s, p99 ${l.p99_ms} ms (p50 ${l.p50_ms})${l.errors ? `, ${l.errors} errors` : ''}`, '', l.errors ? 'MISSED' : '']);
+  }
+}
+const memory = server?.memory as { sessions: number; rss_mb: number; external_growth_mb: number; heap_growth_mb: number; bytes_per_session: number } | undefined;
+if (memory) rows.push([`server memory after ${memory.sessions.toLocaleString('en')} sessions`, `heap +${memory.heap_growth_mb} MB, outside it +${memory.external_growth_mb} MB (${memory.bytes_per_session} B/session), RSS ${memory.rss_mb} MB`, 'flat (issue 16)', '']);
+
 const head: [string, string, string, string] = ['benchmark', 'median', 'target', ''];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const fmt = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
@@ -102,4 +120,4 @@ if (!bundle) console.log('\nBundle sizes: dist/ not found — run npm run build 
 const missed = rows.filter((r) => r[3] === 'MISSED').length;
 if (missed) console.log(`\n${missed} target(s) missed on this machine (reported, not failed).`);
 console.log('');
-console.log(JSON.stringify({ node: process.version, ranking, pricing, validation, bundle_gzip_bytes: bundle ?? null }));
+console.log(JSON.stringify({ node: process.version, ranking, pricing, validation, bundle_gzip_bytes: bundle ?? null, server: server ?? null }));

@@ -1,4 +1,5 @@
-import { html, LitElement, nothing } from 'lit';
+import { html, nothing } from 'lit';
+import { TillElement } from '../internal/element';
 import type { CardBrand, CardPlaintext } from '../../src/protocol/index';
 import { brandInfo, detectBrand, formatCardNumber, parseExpiryInput, validateCardNumber, validateCvc, validateExpiry } from '../../src/core/card/index';
 import { t, type MessageKey } from '../i18n/messages';
@@ -17,7 +18,7 @@ type Field = 'number' | 'expiry' | 'cvc';
  * @csspart input - Each text input.
  * @csspart error - Each inline error message.
  */
-export class TillCardForm extends LitElement {
+export class TillCardForm extends TillElement {
   static override styles = styles;
 
   /** Reactive properties (static form: no decorator helpers in the script-tag bundle). */

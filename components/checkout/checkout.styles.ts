@@ -5,6 +5,7 @@ export const styles = [
   tokens,
   css`
     :host { display: block; max-width: var(--till-checkout-max-width, 440px); }
+    .base[data-drawing] { visibility: hidden; }
     :host([reserving]) { min-height: var(--till-reserve-height, var(--_reserve)); }
     .base { display: grid; gap: 20px; padding: var(--till-checkout-padding, 16px); background: var(--_surface); border-radius: var(--_radius); }
     .pay, .secondary {

@@ -1,4 +1,5 @@
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
+import { TillElement } from '../internal/element';
 import { createClient } from '../../src/core/client';
 import { formatMoney, installmentPlan, toDecimalString } from '../../src/core/money/money';
 import { jweProvider, type TokenizationProvider } from '../../src/core/tokenize/provider';
@@ -48,7 +49,7 @@ type EventDetail<T extends CheckoutEvent['type']> = Omit<Extract<CheckoutEvent, 
  * @cssproperty --till-color-primary - Accent and pay button colour.
  * @cssproperty --till-reserve-height - Height held for the widget until the shopper first touches the page (default: from `lines` and `methods`).
  */
-export class TillCheckout extends LitElement {
+export class TillCheckout extends TillElement {
   static override styles = styles;
 
   /** Reactive properties (static form: no decorator helpers in the script-tag bundle). */
@@ -63,6 +64,7 @@ export class TillCheckout extends LitElement {
     lines: { type: Number },
     methods: { type: Number },
     showAll: { state: true },
+    partsDrawn: { state: true },
     actionsReady: { state: true },
     passkeyState: { state: true },
   };
@@ -99,6 +101,12 @@ export class TillCheckout extends LitElement {
   /** See `lines`. */
   methods = 3;
 
+  /**
+   * The parts (summary, coupons, methods, card form) draw in tasks of their own: until all have,
+   * the checkout is busy and unseen, so no part moves another on screen.
+   */
+  private partsDrawn = false;
+
   /** The shopper asked to see every method instead of the one-click button. */
   private showAll = false;
   /** `<till-payment-action>` arrives in an on-demand chunk; set once it is defined. */
@@ -125,16 +133,6 @@ export class TillCheckout extends LitElement {
   /** The per-instance store, for headless control (agents, tests). */
   get checkout(): CheckoutStore {
     return this.#store;
-  }
-
-  /**
-   * The first render waits for a task of its own: the script that defines the element (often
-   * with the page's other deferred scripts queued behind it) finishes sooner, and no one task
-   * does both. Later updates keep Lit's microtask timing.
-   */
-  protected override scheduleUpdate(): void | Promise<unknown> {
-    if (this.hasUpdated) return super.scheduleUpdate();
-    return new Promise((resolve) => setTimeout(resolve)).then(() => super.scheduleUpdate());
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -223,9 +221,23 @@ export class TillCheckout extends LitElement {
   /** Stops following a pending payment (set while one is pending; see watchPending). */
   #stopWatch?: () => void;
 
+  #waitParts() {
+    const parts = [...this.renderRoot.querySelectorAll<HTMLElement>('till-order-summary, till-coupons, till-method-list, till-card-form')];
+    void Promise.all(
+      parts.map(async (el) => {
+        await customElements.whenDefined(el.localName);
+        await (el as HTMLElement & { updateComplete?: Promise<unknown> }).updateComplete;
+      }),
+    ).then(() => (this.partsDrawn = true));
+  }
+
   protected override updated(): void {
     if (!this.#own) return; // nothing configured yet
     const s = this.#own.getState();
+    if (!this.partsDrawn && s.session && s.quote && !this.#partsWaited) {
+      this.#partsWaited = true;
+      this.#waitParts();
+    }
     // Texts for typed-code results and action screens arrive with the on-demand chunk.
     if (s.codeResult && !this.actionsReady) void this.#loadActions();
     if (s.phase === 'action' && s.action) {
@@ -263,6 +275,7 @@ export class TillCheckout extends LitElement {
     }
   }
 
+  #partsWaited = false;
   #actionsLoading?: Promise<void>;
 
   #loadActions(): Promise<void> {
@@ -511,7 +524,7 @@ export class TillCheckout extends LitElement {
       : s.savedMethodId && selectedOption
         ? t(lang, 'payAmountWith', { amount: total, method: optionLabel(selectedOption) })
         : t(lang, 'payAmount', { amount: total });
-    return html`<div part="base" class="base" ?data-one-click=${!!oneClick}>
+    return html`<div part="base" class="base" ?data-one-click=${!!oneClick} ?data-drawing=${!this.partsDrawn} aria-busy=${this.partsDrawn ? 'false' : 'true'}>
       <till-order-summary .locale=${lang} .lines=${s.session.lines} .quote=${s.quote} .display=${s.session.displayCurrency}></till-order-summary>
       <till-coupons .locale=${lang} .quote=${s.quote} .result=${this.actionsReady ? s.codeResult : undefined} ?disabled=${locked}
         .labels=${Object.fromEntries(s.session.coupons.map((c) => [c.code, c.label]))}

@@ -1,4 +1,5 @@
-import { css, html, LitElement, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
+import { TillElement } from '../internal/element';
 import type { Quote } from '../../src/protocol/index';
 import { formatMoney } from '../../src/core/money/money';
 import { t, type MessageKey } from '../i18n/messages';
@@ -19,7 +20,7 @@ export interface CouponIntent {
  * @csspart base - The section.
  * @csspart coupon - Each applied coupon row.
  */
-export class TillCoupons extends LitElement {
+export class TillCoupons extends TillElement {
   static override styles = [
     tokens,
     css`

@@ -1,4 +1,5 @@
-import { css, html, LitElement, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
+import { TillElement } from '../internal/element';
 import type { PaymentMethod, SavedMethod } from '../../src/protocol/index';
 import { brandInfo } from '../../src/core/card/index';
 import { t } from '../i18n/messages';
@@ -33,7 +34,7 @@ export function optionLabel(o: MethodOption): string {
  * @csspart base - The fieldset.
  * @csspart option - Each method row.
  */
-export class TillMethodList extends LitElement {
+export class TillMethodList extends TillElement {
   static override styles = [
     tokens,
     css`

@@ -1,4 +1,5 @@
-import { css, html, LitElement, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
+import { TillElement } from '../internal/element';
 import type { CartLine, Quote } from '../../src/protocol/index';
 import { estimateIn, formatMoney } from '../../src/core/money/money';
 import { t } from '../i18n/messages';
@@ -13,7 +14,7 @@ import { tokens } from '../internal/tokens';
  * @csspart base - The summary section.
  * @csspart total - The total row.
  */
-export class TillOrderSummary extends LitElement {
+export class TillOrderSummary extends TillElement {
   static override styles = [
     tokens,
     css`
