@@ -146,7 +146,7 @@ const OBSERVE = `(() => {
     bench.shifts.push({ at: Math.round(e.startTime), value: e.value, moved: e.sources.map((s) => what(s.node) + ' ' + Math.round(s.previousRect.y) + '→' + Math.round(s.currentRect.y) + ' h' + Math.round(s.previousRect.height) + '→' + Math.round(s.currentRect.height)) });
   })).observe({ type: 'layout-shift', buffered: true });
   new PerformanceObserver((l) => l.getEntries().forEach((e) => {
-    if (e.interactionId) bench.events.push({ id: e.interactionId, name: e.name, start: e.startTime, duration: e.duration });
+    if (e.interactionId) bench.events.push({ id: e.interactionId, name: e.name, start: e.startTime, duration: e.duration, delay: e.processingStart - e.startTime, processing: e.processingEnd - e.processingStart });
   })).observe({ type: 'event', buffered: true, durationThreshold: 16 });
   // Ranked methods on screen: the first frame with the Pay button and the widget no longer busy.
   const tick = () => {
@@ -159,7 +159,7 @@ const OBSERVE = `(() => {
   requestAnimationFrame(tick);
 })();`;
 
-type Bench = { long: number[][]; cls: number; shifts: { at: number; value: number; moved: string[] }[]; events: { id: number; name: string; start: number; duration: number }[]; ready?: number };
+type Bench = { long: number[][]; cls: number; shifts: { at: number; value: number; moved: string[] }[]; events: { id: number; name: string; start: number; duration: number; delay: number; processing: number }[]; ready?: number };
 const readBench = (page: Page) => page.evaluate(() => (window as unknown as { __bench: Bench }).__bench);
 
 interface Scenario {
@@ -265,6 +265,8 @@ async function scenarios(browser: Browser, origin: string) {
 /** Worst interaction (Event Timing duration) within each step, median over cold loads. */
 async function interactions(browser: Browser, origin: string) {
   const steps: Record<string, number[]> = { type_card_number: [], select_method: [], apply_coupon: [], press_pay: [] };
+  /** The worst event of each step, split: waiting to run, handlers, and until the next frame. */
+  const worst: Record<string, { name: string; duration: number; delay: number; processing: number; presentation: number }> = {};
   const n = Math.max(3, Math.ceil(RUNS / 3));
   for (let i = 0; i < n; i++) {
     const { page, context } = await load(browser, origin, { name: 'card', query: '?country=US&personalization=off&locale=en&auto-coupons=off' });
@@ -274,7 +276,11 @@ async function interactions(browser: Browser, origin: string) {
       await page.waitForTimeout(400);
       const { events } = await readBench(page);
       const by = new Map<number, number>();
-      for (const e of events) if (e.start >= t0) by.set(e.id, Math.max(by.get(e.id) ?? 0, e.duration));
+      for (const e of events) {
+        if (e.start < t0) continue;
+        by.set(e.id, Math.max(by.get(e.id) ?? 0, e.duration));
+        if (e.duration > (worst[name]?.duration ?? 0)) worst[name] = { name: e.name, duration: e.duration, delay: r1(e.delay), processing: r1(e.processing), presentation: r1(e.duration - e.delay - e.processing) };
+      }
       steps[name]!.push(Math.max(0, ...by.values()));
     };
     await step('select_method', () => inCheckout(page, 'till-method-list label[data-method="paypal"]').last().click());
@@ -297,7 +303,7 @@ async function interactions(browser: Browser, origin: string) {
     });
     await context.close();
   }
-  return Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, median(v)]));
+  return { median: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, median(v)])), worst };
 }
 
 async function layoutShift(browser: Browser, origin: string) {
@@ -356,7 +362,7 @@ const origin = demo.url.replace(/\/$/, '');
 try {
   const evalResult = part('eval') ? await evaluation(browser) : undefined;
   const scenarioResult = (part('scenarios') ? await scenarios(browser, origin) : {}) as Record<string, { ready_ms: number; long_tasks_before_ready: number; longest_task_before_ready_ms: number; cls_max: number; js_bytes: number; js_gzip_bytes: number; js_files: string[] }>;
-  const inp = part('inp') ? await interactions(browser, origin) : {};
+  const { median: inp, worst: inpWorst } = part('inp') ? await interactions(browser, origin) : { median: {}, worst: {} };
   const { worst: cls, shifts } = part('cls') ? await layoutShift(browser, origin) : { worst: {}, shifts: {} };
   await browser.close();
   const lh = part('lighthouse') ? await lighthouse(`${origin}/?country=US&personalization=off&locale=en`) : undefined;
@@ -387,7 +393,7 @@ try {
   console.log(`Till browser benchmark (Chromium, CPU ${THROTTLE}× throttled, medians of ${RUNS} cold loads)\n`);
   for (const [a, b, c] of rows) console.log(`${a.padEnd(width)}  ${b.padEnd(width2)}  ${c}`);
   console.log('');
-  console.log(JSON.stringify({ throttle: THROTTLE, runs: RUNS, evaluation: evalResult ?? null, scenarios: scenarioResult, inp_ms: inp, cls_card: cls, cls_shifts: shifts, lighthouse: lh ?? null }));
+  console.log(JSON.stringify({ throttle: THROTTLE, runs: RUNS, evaluation: evalResult ?? null, scenarios: scenarioResult, inp_ms: inp, inp_worst_event: inpWorst, cls_card: cls, cls_shifts: shifts, lighthouse: lh ?? null }));
 } finally {
   await browser.close().catch(() => undefined);
   await demo.close();
