@@ -276,6 +276,9 @@ export class TillCheckout extends TillElement {
   }
 
   #partsWaited = false;
+
+  /** A shopper about to type a code: the coupon engine is fetched now, not after Enter. */
+  readonly #prefetchPricing = () => void loadModule('pricing').catch(() => undefined);
   #actionsLoading?: Promise<void>;
 
   #loadActions(): Promise<void> {
@@ -527,6 +530,7 @@ export class TillCheckout extends TillElement {
     return html`<div part="base" class="base" ?data-one-click=${!!oneClick} ?data-drawing=${!this.partsDrawn} aria-busy=${this.partsDrawn ? 'false' : 'true'}>
       <till-order-summary .locale=${lang} .lines=${s.session.lines} .quote=${s.quote} .display=${s.session.displayCurrency}></till-order-summary>
       <till-coupons .locale=${lang} .quote=${s.quote} .result=${this.actionsReady ? s.codeResult : undefined} ?disabled=${locked}
+        @focusin=${this.#prefetchPricing}
         .labels=${Object.fromEntries(s.session.coupons.map((c) => [c.code, c.label]))}
         @till-coupon-apply=${(e: CustomEvent<{ code: string }>) => void this.#store.getState().applyCode(e.detail.code)}
         @till-coupon-remove=${(e: CustomEvent<{ code: string }>) => void this.#store.getState().removeCode(e.detail.code)}></till-coupons>
