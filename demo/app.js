@@ -182,7 +182,7 @@ if (params.get('auto-coupons') === 'off') {
 }
 void startCheckout();
 // What the checkout does not need waits for a task of its own (each fetch costs the page a few ms).
-setTimeout(() => {
+window.setTimeout(() => {
   void showAccount();
   void refreshLedger();
 });

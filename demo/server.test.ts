@@ -211,6 +211,26 @@ describe('server kit over HTTP', () => {
     expect(await ledgerFor(s.id)).toHaveLength(0);
   });
 
+  it('answers TRACE (which a fetch Request cannot carry) and other unserved methods with a typed 405, API or page', async () => {
+    const { request } = await import('node:http');
+    const u = new URL(demo.url);
+    const send = (method: string, path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const r = request({ host: u.hostname, port: u.port, method, path }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        r.on('error', reject);
+        r.end();
+      });
+    for (const [method, path] of [['TRACE', '/api/till/v1/sessions'], ['TRACE', '/'], ['POST', '/'], ['PROPFIND', '/api/till/v1/sessions']] as const) {
+      const r = await send(method, path);
+      expect(r.status, `${method} ${path}`).toBe(405);
+      expect(JSON.parse(r.body)).toMatchObject({ status: 'error', code: 'method_not_allowed' });
+    }
+  });
+
   it('rejects bad input with typed errors', async () => {
     const s = await newSession();
     const noVersion = await post(`/sessions/${s.id}/quote`, { couponCodes: [] }, { 'Content-Type': 'application/json' });

@@ -23,6 +23,7 @@ import { authorizeCard, decryptCard, TEST_OUTCOME } from './processor';
 import { createPasskeys } from './passkeys';
 import { createMcpHttpHandler } from '../src/mcp/http';
 import { secretMatches } from '../src/server/secrets';
+import { errorReply } from '../src/server/http';
 import { DEMO_MIGRATIONS, demoStore, type LedgerEntry } from './store';
 import type { FailureCode } from '../src/protocol/index';
 import { CardPlaintext, type CardBrand } from '../src/protocol/index';
@@ -56,6 +57,9 @@ function chargeDelay(): { when: 'before' | 'after'; ms: number } | undefined {
   const m = /^(before|after):(\d+)$/.exec(process.env.TILL_DEMO_CHARGE_DELAY ?? '');
   return m ? { when: m[1] as 'before' | 'after', ms: Number(m[2]) } : undefined;
 }
+
+/** Every method some route here answers; anything else is a 405 at the door. */
+const SERVED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sha256hex = async (s: string) => Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s))).toString('hex');
@@ -493,6 +497,13 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
     try {
       const url = new URL(req.url ?? '/', origin);
       const path = url.pathname;
+      // Methods a fetch Request cannot even carry (TRACE, CONNECT, TRACK) or that nothing here
+      // serves get a typed 405 before any handler sees them; pages and files are GET/HEAD only.
+      const method = req.method ?? 'GET';
+      if (!SERVED_METHODS.has(method) || (!path.startsWith(API + '/') && path !== '/mcp' && !path.startsWith('/demo/') && method !== 'GET' && method !== 'HEAD')) {
+        res.writeHead(405, { 'Content-Type': 'application/json; charset=utf-8', Allow: 'GET, HEAD, POST', 'Cache-Control': 'no-store' });
+        return void res.end(JSON.stringify(errorReply('method_not_allowed', 'Method not allowed.')));
+      }
       if (path.startsWith(API + '/')) {
         const { request, body } = await toRequest(req, url);
         if (requests.length < 1000) requests.push({ method: req.method ?? 'GET', path, body });

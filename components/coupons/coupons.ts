@@ -86,7 +86,7 @@ export class TillCoupons extends TillElement {
         ? html`<ul>
             ${q.applied.map(
               (a) => html`<li part="coupon" data-code=${a.code}>
-                <span class="code">${a.code}</span><span class="label">${this.labels[a.code] ?? ''}</span>
+                <span class="code">${a.code}</span><span class="label"><bdi>${this.labels[a.code] ?? ''}</bdi></span>
                 <span class="saving">−${formatMoney({ amount: a.amount, currency: q.currency }, this.locale)}</span>
                 <button type="button" aria-label=${t(this.locale, 'remove', { code: a.code })} ?disabled=${this.disabled} @click=${() => this.#intent('remove', a.code)}>×</button>
               </li>`,

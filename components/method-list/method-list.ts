@@ -87,7 +87,7 @@ export class TillMethodList extends TillElement {
             aria-describedby=${o.hint ? `h${i}` : nothing}
             @change=${this.#onChange}
           />
-          <span id="n${i}">${optionLabel(o)}</span>
+          <span id="n${i}"><bdi>${optionLabel(o)}</bdi></span>
           ${o.hint ? html`<span class="hint" id="h${i}">${o.hint}</span>` : nothing}
         </label>`;
       })}

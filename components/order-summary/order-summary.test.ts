@@ -30,6 +30,20 @@ const usdLines: CartLine[] = [
 ];
 
 describe('<till-order-summary> in Chromium', () => {
+  it('isolates a merchant string: a U+202E in a product name does not reverse the rest of its line', async () => {
+    const el = await mount<TillOrderSummary>('till-order-summary', {
+      locale: 'en-US',
+      lines: [{ id: 'l1', productId: 'mug', name: 'Mug \u202Eevil', quantity: 3, unitPrice: 850 }],
+      quote: quote({ currency: 'USD', subtotal: 2550, total: 2550 }),
+    });
+    const dt = el.shadowRoot!.querySelector('dl dt')!;
+    const name = dt.querySelector('bdi')!.getBoundingClientRect();
+    const qty = dt.querySelector('small')!.getBoundingClientRect();
+    // Without isolation the override runs on to the end of the line and draws "× 3" first.
+    expect(qty.left).toBeGreaterThanOrEqual(name.right - 0.5);
+    expect(dt.querySelector('small')!.textContent).toBe('× 3');
+  });
+
   it('renders nothing without a quote', async () => {
     const el = await mount<TillOrderSummary>('till-order-summary', { lines: usdLines });
     expect(el.shadowRoot!.querySelector('section')).toBeNull();

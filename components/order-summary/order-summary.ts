@@ -52,7 +52,7 @@ export class TillOrderSummary extends TillElement {
       <h2 id="summary-title">${t(this.locale, 'orderSummary')}</h2>
       <dl>
         ${this.lines.map(
-          (l) => html`<div class="group"><dt>${l.name} <small>× ${l.quantity}</small></dt><dd>${fmt(l.unitPrice * l.quantity)}</dd></div>`,
+          (l) => html`<div class="group"><dt><bdi>${l.name}</bdi> <small>× ${l.quantity}</small></dt><dd>${fmt(l.unitPrice * l.quantity)}</dd></div>`,
         )}
         <div class="group"><dt>${t(this.locale, 'subtotal')}</dt><dd data-testid="subtotal">${fmt(q.subtotal)}</dd></div>
         ${q.discount > 0
