@@ -304,6 +304,30 @@ describe('server kit over HTTP', () => {
     expect(bill.session.context).toEqual({ channel: 'online', recurring: true, merchantCategory: '4814' });
   });
 
+  it('binds the method to the source: a card named as PIX (to borrow its 5% coupon), a card as a wallet, a QR method with a card all refused, nothing charged', async () => {
+    const session = await newSession('BR');
+    const headers = { ...V, ...(await secretFor(`/sessions/${session.id}`)) };
+    const quote = await (await fetch(`${api}/sessions/${session.id}/quote`, { method: 'POST', headers, body: JSON.stringify({ couponCodes: ['PIX5'], method: 'pix' }) })).json();
+    expect(quote.quote.applied.map((a: { code: string }) => a.code)).toEqual(['PIX5']);
+    const tk = session.tokenization as { provider: 'jwe'; publicKey: Parameters<typeof encryptCard>[0] };
+    const jwe = await encryptCard(tk.publicKey, { number: '4242424242424242', expMonth: 12, expYear: 2034, cvc: '123' });
+    const attempts = [
+      { method: 'pix', source: { type: 'card_jwe', jwe } },
+      { method: 'boleto', source: { type: 'card_jwe', jwe } },
+      { method: 'card', source: { type: 'none' } },
+    ];
+    for (const [i, a] of attempts.entries()) {
+      const res = await fetch(`${api}/sessions/${session.id}/payments`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ idempotencyKey: `bind_${i}_0123456789abcdef`, ...a, couponCodes: a.method === 'pix' ? ['PIX5'] : [], expectedTotal: { amount: quote.quote.total, currency: 'BRL' } }),
+      });
+      expect(res.status, JSON.stringify(a.method)).toBe(400);
+      expect(await res.json()).toMatchObject({ status: 'error', code: 'invalid_request' });
+    }
+    expect((await demo.ledger()).filter((e) => e.sessionId === session.id)).toEqual([]);
+  });
+
   it('refuses a saved card presented under another method', async () => {
     const cookie = await signIn();
     await fetch(`${demo.url}demo/vault`, { method: 'POST', headers: { cookie }, body: JSON.stringify({ card: { number: '4242424242424242', expMonth: 12, expYear: 2034, cvc: '123' } }) });

@@ -60,6 +60,8 @@ function chargeDelay(): { when: 'before' | 'after'; ms: number } | undefined {
 
 /** Every method some route here answers; anything else is a 405 at the door. */
 const SERVED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** The storefront page and its files: GET and HEAD only. */
+const STATIC_PAGE = /^\/(index\.html)?$|^\/demo\/[\w.-]+\.(js|css)$|^\/dist\//;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sha256hex = async (s: string) => Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s))).toString('hex');
@@ -500,7 +502,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
       // Methods a fetch Request cannot even carry (TRACE, CONNECT, TRACK) or that nothing here
       // serves get a typed 405 before any handler sees them; pages and files are GET/HEAD only.
       const method = req.method ?? 'GET';
-      if (!SERVED_METHODS.has(method) || (!path.startsWith(API + '/') && path !== '/mcp' && !path.startsWith('/demo/') && method !== 'GET' && method !== 'HEAD')) {
+      if (!SERVED_METHODS.has(method) || (STATIC_PAGE.test(path) && method !== 'GET' && method !== 'HEAD')) {
         res.writeHead(405, { 'Content-Type': 'application/json; charset=utf-8', Allow: 'GET, HEAD, POST', 'Cache-Control': 'no-store' });
         return void res.end(JSON.stringify(errorReply('method_not_allowed', 'Method not allowed.')));
       }

@@ -5,7 +5,7 @@
  * anything else is charged on that session.
  */
 import { bestQuote, priceWith } from '../core/pricing/index';
-import { PROTOCOL_VERSION, type PasskeyCredential, type PaymentAction, type PaymentReply, type PaymentSource, type PayRequest, type Session } from '../protocol/index';
+import { PROTOCOL_VERSION, type MethodFlow, type PasskeyCredential, type PaymentAction, type PaymentReply, type PaymentSource, type PayRequest, type Session } from '../protocol/index';
 import type { Actor, AuthorizeResult, Mandate, TillContext } from './backend';
 import type { Access } from './access';
 import type { CouponLookup } from './coupon-lookup';
@@ -58,6 +58,16 @@ function withinMandate(m: Mandate, session: Session, amount: { amount: number; c
 
 export type Ledger = ReturnType<typeof createLedger>;
 
+/** The method flows each kind of source can pay (a saved method is bound to its own method instead). */
+const SOURCE_FLOWS: Record<PaymentSource['type'], readonly MethodFlow[]> = {
+  card_jwe: ['card'],
+  stripe: ['card'],
+  delegated: ['card'],
+  wallet: ['wallet'],
+  none: ['qr', 'voucher', 'redirect', 'bank_transfer'],
+  saved: ['card', 'wallet', 'qr', 'voucher', 'redirect', 'bank_transfer'],
+};
+
 export function createLedger({ backend, storage, now, newId, withLock }: Kit, access: Access, coupons: CouponLookup) {
   /**
    * Prices and charges. `reserve` claims the idempotency key for the new payment before any money
@@ -83,9 +93,13 @@ export function createLedger({ backend, storage, now, newId, withLock }: Kit, ac
       if (!record.shopperId) throw new RequestError('forbidden', 'Sign in to pay with a saved method.');
       if (!session.savedMethods.some((s) => s.id === src.savedMethodId && s.method === req.method)) throw new RequestError('not_found', 'Unknown saved payment method.');
     }
-    // A delegated token stands for a card: it pays card methods only (never a method whose
-    // discounts or flow it would borrow, such as PIX's coupon).
-    if (src.type === 'delegated' && offered.flow !== 'card') throw new RequestError('invalid_request', `A delegated payment token pays card methods only, not ${offered.label}.`);
+    // The method follows from the source: a card (typed, Stripe's or an agent's delegated token)
+    // pays card methods only, a wallet token wallet methods, and only off-page methods (QR,
+    // voucher, redirect, bank transfer) take no source. A method named beside a source of
+    // another kind would borrow that method's discounts (PIX's coupon on a card charge).
+    if (!SOURCE_FLOWS[src.type].includes(offered.flow)) {
+      throw new RequestError('invalid_request', src.type === 'delegated' ? `A delegated payment token pays card methods only, not ${offered.label}.` : `A ${src.type} source cannot pay with ${offered.label}.`);
+    }
     const mandate = await verifiedMandate(backend, session, src, ctx);
     // Never trust the client's total: price the requested codes ourselves.
     const input = await coupons.pricingInput(session, req.couponCodes, ctx);

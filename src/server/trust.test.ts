@@ -18,6 +18,8 @@ import { kitCaller } from './test-kit';
  * owner; idempotency keys are scoped to their session. Each test tries to break one rule.
  */
 const card = { id: 'card', flow: 'card', label: 'Card' } as const;
+/** A card source for the test processor, which never decrypts it. */
+const CARD = { type: 'card_jwe', jwe: 'x'.repeat(40) } as const;
 const pix = { id: 'pix', flow: 'qr', label: 'PIX' } as const;
 const VAULT: Record<string, SavedMethod[]> = {
   alice: [{ id: 'pm_a1ce_visa', method: 'card', brand: 'visa', last4: '4242' }],
@@ -148,7 +150,7 @@ describe('a session id alone grants nothing (client secret)', () => {
     const calls: [string, string, unknown?][] = [
       ['GET', `/sessions/${a.session.id}`],
       ['POST', `/sessions/${a.session.id}/quote`, { couponCodes: [] }],
-      ['POST', `/sessions/${a.session.id}/payments`, k.payBody('card', { type: 'none' })],
+      ['POST', `/sessions/${a.session.id}/payments`, k.payBody('card', CARD)],
       ['POST', `/sessions/${a.session.id}/payments/resolve`, { idempotencyKey: 'idem_0123456789abcdef' }],
       ['POST', `/sessions/${a.session.id}/passkeys/options`, {}],
       ['GET', `/payments/${paymentId}`],
@@ -265,15 +267,15 @@ describe('idempotency keys are scoped to their session', () => {
     const a = await k.open();
     const b = await k.open();
     const key = 'idem_shared_key_0123456789';
-    const ra = await k.call('POST', `/sessions/${a.session.id}/payments`, { secret: a.secret, body: k.payBody('card', { type: 'none' }, key) });
+    const ra = await k.call('POST', `/sessions/${a.session.id}/payments`, { secret: a.secret, body: k.payBody('card', CARD, key) });
     // Another body under the same key in another session: not a conflict, its own payment.
     const rb = await k.call('POST', `/sessions/${b.session.id}/payments`, { secret: b.secret, body: { ...k.payBody('pix', { type: 'none' }, key) } });
     expect(ra.body.status).toBe('succeeded');
     expect(rb.body.status).toBe('requires_action');
     expect(ra.body.paymentId).not.toBe(rb.body.paymentId);
     // Each replays its own.
-    expect((await k.call('POST', `/sessions/${a.session.id}/payments`, { secret: a.secret, body: k.payBody('card', { type: 'none' }, key) })).body).toEqual(ra.body);
-    expect(k.charges).toEqual(['card:none', 'pix:none']);
+    expect((await k.call('POST', `/sessions/${a.session.id}/payments`, { secret: a.secret, body: k.payBody('card', CARD, key) })).body).toEqual(ra.body);
+    expect(k.charges).toEqual(['card:card_jwe', 'pix:none']);
   });
 });
 
@@ -281,7 +283,7 @@ describe('an outcome lost in a crash is resolved, never stuck (backend.retrieve)
   /** The state a process leaves when it dies while the processor works: key reserved, payment "unknown". */
   async function crashedMidCharge(storage: TillStorage, k: ReturnType<typeof kit>) {
     const { session, secret } = await k.open();
-    const body = k.payBody('card', { type: 'none' });
+    const body = k.payBody('card', CARD);
     const paymentId = 'pay_crashed0123456789abcdef0123456';
     await storage.claimIdempotency(`${session.id}:${body.idempotencyKey}`, { bodyHash: 'x', paymentId });
     await storage.putPayment({ id: paymentId, sessionId: session.id, method: 'card', amount: { amount: 10000, currency: 'BRL' }, couponCodes: [], createdAt: 0, reply: { status: 'error', code: 'internal', message: 'unknown', retryable: true } });
@@ -296,16 +298,16 @@ describe('an outcome lost in a crash is resolved, never stuck (backend.retrieve)
     const status = await k.call('GET', `/payments/${paymentId}`, { secret });
     expect(status.body).toMatchObject({ status: 'failed', code: 'processing_error', retryable: true });
     expect(status.body.message).toMatch(/not charged/);
-    const again = await k.call('POST', `/sessions/${session.id}/payments`, { secret, body: k.payBody('card', { type: 'none' }) });
+    const again = await k.call('POST', `/sessions/${session.id}/payments`, { secret, body: k.payBody('card', CARD) });
     expect(again.body.status).toBe('succeeded');
-    expect(k.charges).toEqual(['card:none']);
+    expect(k.charges).toEqual(['card:card_jwe']);
   });
 
   it('the processor did charge: the payment reads as succeeded and the session is paid (no second charge)', async () => {
     const storage = memoryStorage();
     const k = kit({ storage, retrieve: async () => ({ status: 'succeeded', orderId: 'ord_found' }) });
     const { session, secret } = await crashedMidCharge(storage, k);
-    const again = await k.call('POST', `/sessions/${session.id}/payments`, { secret, body: k.payBody('card', { type: 'none' }) });
+    const again = await k.call('POST', `/sessions/${session.id}/payments`, { secret, body: k.payBody('card', CARD) });
     expect(again.body).toMatchObject({ status: 'succeeded', orderId: 'ord_found' });
     expect(k.charges).toEqual([]);
   });
@@ -322,7 +324,7 @@ describe('an outcome lost in a crash is resolved, never stuck (backend.retrieve)
     });
     const { session, secret, paymentId } = await crashedMidCharge(storage, k);
     expect((await k.call('GET', `/payments/${paymentId}`, { secret })).body).toMatchObject({ status: 'error', code: 'internal' });
-    expect((await k.call('POST', `/sessions/${session.id}/payments`, { secret, body: k.payBody('card', { type: 'none' }) })).body).toMatchObject({ status: 'error', code: 'internal' });
+    expect((await k.call('POST', `/sessions/${session.id}/payments`, { secret, body: k.payBody('card', CARD) })).body).toMatchObject({ status: 'error', code: 'internal' });
     answer = { status: 'failed', code: 'card_declined' };
     expect((await k.call('GET', `/payments/${paymentId}`, { secret })).body).toMatchObject({ status: 'failed', code: 'card_declined' });
     expect(k.charges).toEqual([]);
