@@ -30,7 +30,12 @@ const CANCEL = /^POST \/api\/payments\/[^/]+\/cancel$/;
 /** A claim that money did not move. "You will not be charged twice" is not one. */
 const NOT_CHARGED = /\b(?:were|was|been|are|is) not (?:been )?charged|nothing (?:was |has been )?charged|n't (?:been )?charged/i;
 
-const none = async () => ({ type: 'none' }) as const;
+/**
+ * What the widget sends for the selected method: a card source for the card method (this test's
+ * processor never decrypts it), nothing for off-page methods (the server binds method to source).
+ */
+const sourceFor = (store: { getState(): { method?: string | undefined } }) => async () =>
+  store.getState().method === 'card' ? ({ type: 'card_jwe', jwe: 'x'.repeat(40) } as const) : ({ type: 'none' } as const);
 
 /** A deferred promise: the test decides when a held processor call goes on. */
 function deferred<T = void>() {
@@ -451,7 +456,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout('card', { timeoutMs: SHORT_TIMEOUT });
       w.net.fail(PAY, 'hang', 3);
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(p.store.getState()).toMatchObject({ phase: 'ready', checking: true, failure: { code: 'network' } });
       expect(w.proc.authorizeCalls).toHaveLength(0);
       await p.store.getState().recheck();
@@ -464,7 +469,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout('card', { timeoutMs: SHORT_TIMEOUT });
       w.net.fail(PAY, 'hang', 1);
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(w.net.keys()).toHaveLength(2);
     },
   },
@@ -474,7 +479,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout('card', { timeoutMs: SHORT_TIMEOUT });
       w.net.fail(PAY, 'hang-after', 1);
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       const keys = w.net.keys();
       expect(keys).toHaveLength(2);
       expect(keys[1]).toBe(keys[0]);
@@ -488,7 +493,7 @@ const SCENARIOS: Scenario[] = [
       w.proc.mode.card = 'hold-before-capture';
       let arrivals = 0;
       w.net.onArrival((line) => PAY.test(line) && ++arrivals === 2 && w.proc.release());
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       await w.net.idle();
       expect(w.proc.authorizeCalls).toHaveLength(1);
     },
@@ -499,7 +504,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout('card', { timeoutMs: SHORT_TIMEOUT });
       w.proc.mode.card = 'hold-after-capture';
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(p.store.getState()).toMatchObject({ phase: 'ready', checking: true });
       w.proc.timeOut(); // the processor SDK gives up; the kit cannot know the charge went through
       await w.net.idle();
@@ -513,7 +518,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, { status: 500, type: 'json', after: false, body: JSON.stringify({ status: 'error', code: 'internal', message: 'Internal error.', retryable: true }) });
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(new Set(w.net.keys()).size).toBe(1);
     },
   },
@@ -523,7 +528,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, { status: 500, type: 'html', after: true, body: '<!doctype html><h1>500 Internal Server Error</h1>' });
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
     },
   },
   {
@@ -532,7 +537,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, { status: 502, type: 'json', after: true, body: JSON.stringify({ message: 'Bad Gateway' }) });
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
     },
   },
   {
@@ -541,7 +546,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, { status: 502, type: 'html', after: false, body: '<html><body>502 Bad Gateway</body></html>' });
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(w.proc.authorizeCalls).toHaveLength(1);
     },
   },
@@ -551,7 +556,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, { status: 503, type: 'json', after: true, body: JSON.stringify({ status: 'error', code: 'internal', message: 'Service unavailable.', retryable: true }) });
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
     },
   },
   {
@@ -560,7 +565,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, { status: 503, type: 'html', after: true, body: '<h1>Down for maintenance</h1>' }, 3);
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(p.store.getState()).toMatchObject({ phase: 'ready', checking: true });
       expect(p.store.getState().failure!.message).not.toMatch(NOT_CHARGED);
       await p.store.getState().recheck();
@@ -572,7 +577,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, { status: 504, type: 'html', after: true, body: '<h1>504 Gateway Time-out</h1>' }, 2);
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       const keys = w.net.keys();
       expect(keys).toHaveLength(3);
       expect(new Set(keys).size).toBe(1);
@@ -585,7 +590,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, 'reset');
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
     },
   },
   {
@@ -594,7 +599,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, 'reset-after', 3);
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(p.store.getState()).toMatchObject({ phase: 'ready', checking: true, failure: { code: 'network' } });
       // Nothing about the payment can be changed while its outcome is unknown.
       p.store.getState().selectMethod('pix');
@@ -608,7 +613,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, 'garbled');
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
     },
   },
   {
@@ -617,7 +622,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, 'truncated');
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
     },
   },
   {
@@ -626,7 +631,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, 'schema');
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(w.net.keys()).toHaveLength(2);
     },
   },
@@ -636,7 +641,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, 'reset-after', 3);
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       w.net.fail(PAY, { status: 429, type: 'json', after: false, body: JSON.stringify({ status: 'error', code: 'rate_limited', message: 'Slow down.', retryable: true }) }, 3);
       await p.store.getState().recheck();
       expect(p.store.getState()).toMatchObject({ phase: 'ready', checking: true });
@@ -649,7 +654,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.setOffline(true);
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(p.store.getState()).toMatchObject({ phase: 'ready', checking: true, failure: { code: 'network' } });
       await p.store.getState().recheck(); // still offline
       expect(p.store.getState().checking).toBe(true);
@@ -663,7 +668,7 @@ const SCENARIOS: Scenario[] = [
     outcome: 'paid',
     async run(w) {
       const p = await w.checkout();
-      await Promise.all([p.store.getState().pay(none), p.store.getState().pay(none)]);
+      await Promise.all([p.store.getState().pay(sourceFor(p.store)), p.store.getState().pay(sourceFor(p.store))]);
       expect(w.net.keys()).toHaveLength(1);
     },
   },
@@ -673,7 +678,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, 'duplicate');
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(w.proc.authorizeCalls).toHaveLength(1);
     },
   },
@@ -684,7 +689,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, 'reset-after', 3);
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(p.store.getState().checking).toBe(true);
       const after = await w.reload(p);
       expect(after.store.getState().phase).toBe('succeeded');
@@ -696,11 +701,11 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.net.fail(PAY, 'reset', 3);
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       const after = await w.reload(p);
       expect(after.store.getState()).toMatchObject({ phase: 'ready', checking: false, failure: { code: 'cancelled' } });
       after.store.getState().selectMethod('card');
-      await after.store.getState().pay(none);
+      await after.store.getState().pay(sourceFor(after.store));
     },
   },
   {
@@ -708,7 +713,7 @@ const SCENARIOS: Scenario[] = [
     outcome: 'paid',
     async run(w) {
       const p = await w.checkout('pix');
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       const paymentId = p.store.getState().action!.paymentId;
       const after = await w.reload(p);
       // The widget remembers the pending payment in the tab (till:pending) and resumes it.
@@ -726,7 +731,7 @@ const SCENARIOS: Scenario[] = [
       const b = w.page(a.sessionId);
       await b.store.getState().load(a.sessionId);
       b.store.getState().selectMethod('card');
-      await Promise.all([a.store.getState().pay(none), b.store.getState().pay(none)]);
+      await Promise.all([a.store.getState().pay(sourceFor(a.store)), b.store.getState().pay(sourceFor(b.store))]);
       expect(new Set(w.net.keys()).size).toBe(2);
     },
   },
@@ -738,10 +743,10 @@ const SCENARIOS: Scenario[] = [
       const b = w.page(a.sessionId);
       await b.store.getState().load(a.sessionId);
       w.net.fail(PAY, 'reset-after', 3, a.tab);
-      await a.store.getState().pay(none);
+      await a.store.getState().pay(sourceFor(a.store));
       expect(a.store.getState().checking).toBe(true);
       b.store.getState().selectMethod('pix'); // another method, another key: still the paid order
-      await b.store.getState().pay(none);
+      await b.store.getState().pay(sourceFor(b.store));
       await a.store.getState().recheck();
     },
   },
@@ -751,7 +756,7 @@ const SCENARIOS: Scenario[] = [
     outcome: 'paid',
     async run(w) {
       const p = await w.checkout('pix');
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       const paymentId = p.store.getState().action!.paymentId;
       await p.store.getState().refreshPayment();
       expect(p.store.getState().phase).toBe('action');
@@ -771,7 +776,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       w.proc.mode.card = 'challenge';
       const p = await w.checkout('card');
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(p.store.getState()).toMatchObject({ phase: 'action', action: { action: { type: 'challenge' } } });
       const paymentId = p.store.getState().action!.paymentId;
       w.restart();
@@ -795,7 +800,7 @@ const SCENARIOS: Scenario[] = [
       expect(p.store.getState()).toMatchObject({ phase: 'unavailable', failure: { code: 'internal' } });
       await p.store.getState().load(sid);
       p.store.getState().selectMethod('card');
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
     },
   },
   {
@@ -810,7 +815,7 @@ const SCENARIOS: Scenario[] = [
       expect(p.store.getState().codeResult).toEqual({ code: 'SECRET20', applied: true });
       const total = p.store.getState().quote!.total;
       expect(total).toBeLessThan(9000);
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(p.store.getState().result?.amount.amount).toBe(total);
     },
   },
@@ -820,7 +825,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.db.fail('claimIdempotency', 1, (k) => /:idem_/.test(String(k)));
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(w.db.failures).toEqual(['claimIdempotency']);
     },
   },
@@ -830,13 +835,13 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.db.fail('putPayment', 1, (x) => (x as { reply: { status: string } }).reply.status === 'error');
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(w.proc.authorizeCalls).toHaveLength(0);
       // The automatic retry (same key) learns what the key did: nothing, as the "unknown" write
       // comes before authorize. The shopper is told so, not left "checking", and can pay afresh.
       expect(p.store.getState().checking, 'still "checking" although authorize never ran').toBe(false);
       expect(p.store.getState()).toMatchObject({ phase: 'ready', failure: { code: 'processing_error' } });
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
     },
   },
   {
@@ -845,7 +850,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.db.fail('putPayment', 1, (x) => (x as { reply: { status: string } }).reply.status !== 'error');
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(w.db.failures).toEqual(['putPayment']);
     },
   },
@@ -856,7 +861,7 @@ const SCENARIOS: Scenario[] = [
       const p = await w.checkout();
       w.net.fail(PAY, 'reset-after');
       w.db.fail('getIdempotency', 1, (k) => /:idem_/.test(String(k)));
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       // The first try charged; its lost reply made the store retry, and the database was down for that read.
       expect(w.db.failures).toEqual(['getIdempotency']);
     },
@@ -866,7 +871,7 @@ const SCENARIOS: Scenario[] = [
     outcome: 'paid',
     async run(w) {
       const p = await w.checkout('pix');
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       const paymentId = p.store.getState().action!.paymentId;
       w.db.fail('getPayment', 2);
       await p.store.getState().refreshPayment();
@@ -883,7 +888,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.proc.mode.card = 'throw-after-capture';
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(w.proc.authorizeCalls).toMatchObject([{ status: 'threw', booked: true }]);
     },
   },
@@ -893,11 +898,11 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.proc.mode.card = 'throw-before-capture';
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(p.store.getState()).toMatchObject({ phase: 'ready', checking: false, failure: { code: 'processing_error' } });
       expect(p.store.getState().failure!.message).toMatch(NOT_CHARGED);
       w.proc.mode.card = 'charge';
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
     },
   },
   {
@@ -906,7 +911,7 @@ const SCENARIOS: Scenario[] = [
     async run(w) {
       const p = await w.checkout();
       w.proc.mode.card = 'decline';
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(p.store.getState()).toMatchObject({ phase: 'ready', failure: { code: 'card_declined' } });
     },
   },
@@ -919,7 +924,7 @@ const SCENARIOS: Scenario[] = [
       // reply leaves (every try, as the instance is gone).
       w.db.fail('putPayment', 1, (x) => (x as { reply: { status: string } }).reply.status === 'error');
       w.net.fail(PAY, 'reset-after', 3);
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       w.restart();
       expect(w.proc.authorizeCalls).toHaveLength(0);
       // The shopper reloads; the new page asks the new instance what became of the key.
@@ -927,7 +932,7 @@ const SCENARIOS: Scenario[] = [
       await after.store.getState().recheck();
       expect(after.store.getState().checking, 'still "checking" although authorize never ran').toBe(false);
       after.store.getState().selectMethod('card');
-      await after.store.getState().pay(none);
+      await after.store.getState().pay(sourceFor(after.store));
     },
   },
   // --- price and cancel ---------------------------------------------------------------------
@@ -938,10 +943,10 @@ const SCENARIOS: Scenario[] = [
       const p = await w.checkout();
       expect(p.store.getState().quote?.total).toBe(9000);
       w.clock.now = FLASH_ENDS + 1;
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(p.store.getState()).toMatchObject({ phase: 'ready', failure: { code: 'price_changed' }, quote: { total: 10000 } });
       expect(w.proc.authorizeCalls).toHaveLength(0);
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       expect(p.store.getState().result?.amount.amount).toBe(10000);
     },
   },
@@ -950,7 +955,7 @@ const SCENARIOS: Scenario[] = [
     outcome: 'unpaid',
     async run(w) {
       const p = await w.checkout('pix');
-      await p.store.getState().pay(none);
+      await p.store.getState().pay(sourceFor(p.store));
       const paymentId = p.store.getState().action!.paymentId;
       w.net.fail(CANCEL, 'reset-after');
       await p.store.getState().cancelAction();

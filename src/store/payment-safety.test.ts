@@ -90,14 +90,19 @@ async function session(server: ReturnType<typeof createTillServer>) {
   return ((await res.json()) as { session: { id: string } }).session.id;
 }
 
-const none = async () => ({ type: 'none' }) as const;
+/**
+ * What the widget sends for the selected method: a card source for the card method (this test's
+ * processor never decrypts it), nothing for off-page methods (the server binds method to source).
+ */
+const sourceFor = (store: { getState(): { method?: string | undefined } }) => async () =>
+  store.getState().method === 'card' ? ({ type: 'card_jwe', jwe: 'x'.repeat(40) } as const) : ({ type: 'none' } as const);
 
 describe('payment safety', () => {
   it('a protocol-breaking backend reply is "outcome unknown", and pressing pay again never charges twice', async () => {
     const { server, store, charges } = setup(async (): Promise<AuthorizeResult> => ({ status: 'succeeded', orderId: 'ORD #1001' }));
     await store.getState().load(await session(server));
     store.getState().selectMethod('card');
-    await store.getState().pay(none);
+    await store.getState().pay(sourceFor(store));
     expect(store.getState()).toMatchObject({ phase: 'ready', checking: true, failure: { code: 'network' } });
     expect(store.getState().failure!.message).not.toMatch(/not been charged/);
     await store.getState().pay(async () => {
@@ -111,12 +116,12 @@ describe('payment safety', () => {
     await store.getState().load(await session(server));
     store.getState().selectMethod('card');
     dropNext(3); // the first try and both automatic retries lose their replies
-    await store.getState().pay(none);
+    await store.getState().pay(sourceFor(store));
     expect(store.getState().checking).toBe(true);
     store.getState().selectMethod('pix');
     store.getState().setInstallments(3);
     expect(store.getState()).toMatchObject({ method: 'card', installments: 1 });
-    await store.getState().pay(none);
+    await store.getState().pay(sourceFor(store));
     expect(store.getState()).toMatchObject({ phase: 'succeeded', checking: false, result: { method: 'card', amount: { amount: 10000 } } });
     expect(charges).toEqual(['card:10000']);
   });
@@ -127,7 +132,7 @@ describe('payment safety', () => {
     const original = server.handle;
     await store.getState().load(await session(server));
     store.getState().selectMethod('pix');
-    await store.getState().pay(none);
+    await store.getState().pay(sourceFor(store));
     expect(store.getState().phase).toBe('action');
     failStatus = true;
     server.handle = async (req: Request) => (failStatus && req.method === 'GET' ? new Response(JSON.stringify({ status: 'error', code: 'internal', message: 'x', retryable: true }), { status: 500 }) : original(req));
@@ -144,7 +149,7 @@ describe('payment safety', () => {
     });
     await store.getState().load(await session(server));
     store.getState().selectMethod('pix');
-    await store.getState().pay(none);
+    await store.getState().pay(sourceFor(store));
     const paymentId = store.getState().action!.paymentId;
     const cancel = server.handle(new Request(`http://shop.test/api/payments/${paymentId}/cancel`, { method: 'POST', headers: { 'Till-Version': PROTOCOL_VERSION }, body: '{}' }));
     const settled = server.settle(paymentId, { status: 'succeeded', orderId: 'ord_1' });
@@ -173,9 +178,9 @@ describe('payment safety', () => {
     const { server, store, charges } = setup(async (i) => ({ status: 'succeeded', orderId: `ord_${i.paymentId.slice(-6)}` }), {}, flaky);
     await store.getState().load(await session(server));
     store.getState().selectMethod('card');
-    await store.getState().pay(none);
+    await store.getState().pay(sourceFor(store));
     expect(store.getState()).toMatchObject({ phase: 'ready', checking: true });
-    await store.getState().pay(none);
+    await store.getState().pay(sourceFor(store));
     expect(charges).toEqual(['card:10000']);
   });
 
@@ -185,10 +190,10 @@ describe('payment safety', () => {
     });
     await store.getState().load(await session(server));
     store.getState().selectMethod('card');
-    await store.getState().pay(none);
+    await store.getState().pay(sourceFor(store));
     expect(store.getState()).toMatchObject({ phase: 'ready', checking: true });
     expect(store.getState().failure!.message).not.toMatch(/not (been )?charged/);
-    await store.getState().pay(none);
+    await store.getState().pay(sourceFor(store));
     expect(charges).toEqual(['card:10000']);
   });
 
@@ -201,11 +206,11 @@ describe('payment safety', () => {
     const id = await session(server);
     await store.getState().load(id);
     store.getState().selectMethod('card');
-    await store.getState().pay(none);
+    await store.getState().pay(sourceFor(store));
     expect(store.getState()).toMatchObject({ checking: true });
     throws = false;
     // Another tab, another key: refused while the first payment may have taken the money.
-    const other = await server.handle(new Request(`http://shop.test/api/sessions/${id}/payments`, { method: 'POST', headers: { 'Till-Version': PROTOCOL_VERSION }, body: JSON.stringify({ idempotencyKey: 'idem_other_tab_0123456789', method: 'card', source: { type: 'none' }, couponCodes: [], expectedTotal: { amount: 10000, currency: 'BRL' } }) }));
+    const other = await server.handle(new Request(`http://shop.test/api/sessions/${id}/payments`, { method: 'POST', headers: { 'Till-Version': PROTOCOL_VERSION }, body: JSON.stringify({ idempotencyKey: 'idem_other_tab_0123456789', method: 'card', source: { type: 'card_jwe', jwe: 'x'.repeat(40) }, couponCodes: [], expectedTotal: { amount: 10000, currency: 'BRL' } }) }));
     expect(await other.json()).toMatchObject({ status: 'error', code: 'internal' });
     expect(charges).toEqual(['card:10000']);
     // The merchant's reconciliation finds the processor did decline it: settle says so…
@@ -214,7 +219,7 @@ describe('payment safety', () => {
     // …the waiting page learns it on its next check, and the shopper may pay again, once.
     await store.getState().recheck();
     expect(store.getState()).toMatchObject({ phase: 'ready', checking: false, failure: { code: 'card_declined' } });
-    await store.getState().pay(none);
+    await store.getState().pay(sourceFor(store));
     expect(store.getState().phase).toBe('succeeded');
     expect(charges).toEqual(['card:10000', 'card:10000']);
   });
@@ -224,16 +229,16 @@ describe('payment safety', () => {
     await store.getState().load(await session(server));
     store.getState().selectMethod('card');
     dropNext(3);
-    await store.getState().pay(none);
+    await store.getState().pay(sourceFor(store));
     const original = server.handle;
     server.handle = async (req: Request) =>
       req.url.endsWith('/payments') ? new Response(JSON.stringify({ status: 'error', code: 'rate_limited', message: 'Slow down', retryable: true }), { status: 429 }) : original(req);
-    await store.getState().pay(none);
+    await store.getState().pay(sourceFor(store));
     expect(store.getState().checking).toBe(true);
     store.getState().selectMethod('pix');
     expect(store.getState().method).toBe('card');
     server.handle = original;
-    await store.getState().pay(none);
+    await store.getState().pay(sourceFor(store));
     expect(store.getState().phase).toBe('succeeded');
     expect(charges).toEqual(['card:10000']);
   });
@@ -249,7 +254,7 @@ describe('payment safety', () => {
     late.server = ctx.server;
     await ctx.store.getState().load(await session(ctx.server));
     ctx.store.getState().selectMethod('pix');
-    await ctx.store.getState().pay(none);
+    await ctx.store.getState().pay(sourceFor(ctx.store));
     await webhook;
     await ctx.store.getState().refreshPayment();
     expect(ctx.store.getState()).toMatchObject({ phase: 'succeeded', result: { orderId: 'ord_hook' } });
@@ -281,7 +286,7 @@ describe('a reload while the outcome is unknown', () => {
     });
     await before.getState().load(id);
     before.getState().selectMethod('card');
-    await before.getState().pay(none);
+    await before.getState().pay(sourceFor(before));
     expect(before.getState()).toMatchObject({ checking: true, failure: { code: 'network' } });
     expect(charges).toEqual(['card:10000']);
     // The shopper reloads. Only the key survived; the page asks what became of it.
@@ -306,7 +311,7 @@ describe('a reload while the outcome is unknown', () => {
     });
     await before.getState().load(id);
     before.getState().selectMethod('card');
-    await before.getState().pay(none);
+    await before.getState().pay(sourceFor(before));
     expect(charges).toEqual([]);
     const after = page(server, attempts);
     await after.getState().load(id);
@@ -315,7 +320,7 @@ describe('a reload while the outcome is unknown', () => {
     const late = await (await server.handle(stuck!)).json();
     expect(late).toMatchObject({ status: 'error', code: 'idempotency_conflict' });
     expect(charges).toEqual([]);
-    await after.getState().pay(none);
+    await after.getState().pay(sourceFor(after));
     expect(after.getState().phase).toBe('succeeded');
     expect(charges).toEqual(['card:10000']);
   });
@@ -342,7 +347,7 @@ describe('a reload while the outcome is unknown', () => {
     expect(attempts.get(id)).toEqual({ key: 'idem_0123456789abcdef0123', method: 'card' });
     // Back online: the key was never seen, so it is voided and this Pay goes ahead, once.
     down = false;
-    await after.getState().pay(none);
+    await after.getState().pay(sourceFor(after));
     expect(after.getState()).toMatchObject({ phase: 'succeeded', checking: false });
     expect(charges).toEqual(['card:10000']);
   });
@@ -364,7 +369,7 @@ describe('a reload while the outcome is unknown', () => {
     });
     await before.getState().load(id);
     before.getState().selectMethod('card');
-    void before.getState().pay(none);
+    void before.getState().pay(sourceFor(before));
     await vi.waitFor(() => expect(late).toBeDefined());
     expect(attempts.get(id)?.method).toBe('card'); // kept before the request left
     const after = page(server, attempts);
@@ -373,7 +378,7 @@ describe('a reload while the outcome is unknown', () => {
     release();
     expect(await late).toMatchObject({ status: 'error', code: 'idempotency_conflict' });
     after.getState().selectMethod('card');
-    await after.getState().pay(none);
+    await after.getState().pay(sourceFor(after));
     expect(after.getState().phase).toBe('succeeded');
     expect(charges).toEqual(['card:10000']);
   });
@@ -389,14 +394,14 @@ describe('a reload while the outcome is unknown', () => {
     });
     await first.getState().load(id);
     first.getState().selectMethod('card');
-    await first.getState().pay(none);
+    await first.getState().pay(sourceFor(first));
     expect(first.getState()).toMatchObject({ checking: true });
     const copy = page(server, attempts);
     await copy.getState().load(id); // voids the key nobody ever received
     offline = false;
     await first.getState().recheck(); // re-sends the same request: 409, then asks what the key means
     expect(first.getState()).toMatchObject({ phase: 'ready', checking: false, failure: { code: 'cancelled' } });
-    await first.getState().pay(none);
+    await first.getState().pay(sourceFor(first));
     expect(first.getState().phase).toBe('succeeded');
     expect(charges).toEqual(['card:10000']);
   });
@@ -416,7 +421,7 @@ describe('a reload while the outcome is unknown', () => {
     expect(old.getState().failure!.message).toMatch(/could not check/);
     expect(attempts.get(id)).toBeUndefined();
     old.getState().selectMethod('card');
-    await old.getState().pay(none);
+    await old.getState().pay(sourceFor(old));
     expect(charges).toEqual(['card:10000']);
 
     // The same with a framework's HTML 404 page instead of protocol JSON.
@@ -477,7 +482,7 @@ describe('a reload while the outcome is unknown', () => {
 });
 
 describe('several server instances sharing one storage', () => {
-  const body = (key: string) => ({ idempotencyKey: key, method: 'card', source: { type: 'none' }, couponCodes: [], expectedTotal: { amount: 10000, currency: 'BRL' } });
+  const body = (key: string) => ({ idempotencyKey: key, method: 'card', source: { type: 'card_jwe', jwe: 'x'.repeat(40) }, couponCodes: [], expectedTotal: { amount: 10000, currency: 'BRL' } });
   const call = (server: ReturnType<typeof createTillServer>, path: string, payload?: unknown) =>
     server.handle(new Request('http://shop.test/api' + path, { method: 'POST', headers: { 'Till-Version': PROTOCOL_VERSION }, ...(payload ? { body: JSON.stringify(payload) } : {}) })).then((r) => r.json());
 
@@ -532,7 +537,7 @@ describe('several server instances sharing one storage', () => {
     expect(r2.paymentId).toBe(r1.paymentId);
     expect([...a.charges, ...b.charges]).toEqual(['card:10000']);
     // Later, with another method and key: still the same paid order.
-    expect(await call(a.server, `/sessions/${id}/payments`, { ...body('idem_tab_three_0123456789'), method: 'pix', expectedTotal: { amount: 9500, currency: 'BRL' }, couponCodes: ['PIX5'] })).toEqual(r1);
+    expect(await call(a.server, `/sessions/${id}/payments`, { ...body('idem_tab_three_0123456789'), method: 'pix', source: { type: 'none' }, expectedTotal: { amount: 9500, currency: 'BRL' }, couponCodes: ['PIX5'] })).toEqual(r1);
     // Either instance may have been the one that charged.
     expect([...a.charges, ...b.charges]).toHaveLength(1);
   });
@@ -601,7 +606,7 @@ describe('several server instances sharing one storage', () => {
     const a = setup(qr, {}, shared);
     const b = setup(qr, { async cancel() {} }, shared);
     const id = await session(a.server);
-    const pending = await call(a.server, `/sessions/${id}/payments`, { ...body('idem_lease_0123456789'), method: 'pix', expectedTotal: { amount: 9500, currency: 'BRL' }, couponCodes: ['PIX5'] });
+    const pending = await call(a.server, `/sessions/${id}/payments`, { ...body('idem_lease_0123456789'), method: 'pix', source: { type: 'none' }, expectedTotal: { amount: 9500, currency: 'BRL' }, couponCodes: ['PIX5'] });
     expect(pending).toMatchObject({ status: 'requires_action' });
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
