@@ -58,6 +58,23 @@ const post = async (path: string, body: unknown, headers: Record<string, string>
   fetch(api + path, { method: 'POST', headers: { ...headers, ...(await secretFor(path)) }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 const ledgerFor = async (id: string) => (await demo.ledger()).filter((e) => e.sessionId === id);
 
+describe('the demo\'s QA hooks', () => {
+  it('are off when the hooks are not enabled (a demo not on loopback): 404, while the shop itself works', async () => {
+    const closed = await startDemo({ port: 0, dataDir: 'memory', qa: false });
+    try {
+      for (const [method, path] of [['GET', 'demo/requests'], ['GET', 'demo/ledger'], ['POST', 'demo/reset'], ['POST', 'demo/vault'], ['POST', 'demo/network'], ['GET', 'demo/network/cs_x'], ['POST', 'demo/payments/pay_abc/complete']] as const) {
+        const res = await fetch(closed.url + path, { method, headers: { 'Content-Type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) });
+        expect(res.status, path).toBe(404);
+      }
+      const created = await fetch(`${closed.url}api/till/v1/sessions`, { method: 'POST', headers: V, body: JSON.stringify({ items: [{ productId: 'tee-classic', quantity: 1 }], country: 'US' }) });
+      expect(created.status).toBe(200);
+      expect((await fetch(closed.url)).status).toBe(200);
+    } finally {
+      await closed.close();
+    }
+  });
+});
+
 describe('server kit over HTTP', () => {
   it('charges once and stores the ledger entry at the server-computed total', async () => {
     const s = await newSession();
@@ -212,6 +229,17 @@ describe('server kit over HTTP', () => {
       if (reply.status === 'requires_action') expect(reply.action.type).toBe('challenge');
     }
     expect(await ledgerFor(s.id)).toHaveLength(0);
+  });
+
+  it('the request log keeps no payment credential: a JWE it logged could be replayed', async () => {
+    const s = await newSession();
+    const sent = await payBody(s, '4242424242424242');
+    expect((await (await post(`/sessions/${s.id}/payments`, sent)).json()).status).toBe('succeeded');
+    const log = (await (await fetch(`${demo.url}demo/requests`)).json()) as { path: string; body: string }[];
+    const mine = log.filter((r) => r.path === `/api/till/v1/sessions/${s.id}/payments`);
+    expect(mine).toHaveLength(1);
+    expect(JSON.parse(mine[0]!.body)).toMatchObject({ idempotencyKey: sent.idempotencyKey, source: { type: 'card_jwe', jwe: '[redacted]' } });
+    expect(JSON.stringify(log)).not.toContain(sent.source.jwe);
   });
 
   it('answers TRACE (which a fetch Request cannot carry) and other unserved methods with a typed 405, API or page', async () => {

@@ -45,6 +45,21 @@ export interface DemoOptions {
   dataDir?: string;
   /** PostgreSQL instead of the embedded database (several demo instances may share it). */
   databaseUrl?: string;
+  /**
+   * The QA hooks (request log, ledger, vault, network faults, "mark paid", reset). Default: on
+   * only when the demo listens on loopback, and `TILL_DEMO_QA=0` turns them off there too. A demo
+   * reachable from elsewhere never serves them.
+   */
+  qa?: boolean;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** The QA hooks' paths: answered 404 when the hooks are off. */
+const QA_PATH = /^\/demo\/(requests|ledger|vault|reset|network(\/[\w-]+)?|payments\/[^/]+\/(complete|fail|expire))$/;
+
+/** The request log keeps a body's shape, never its payment credentials (a JWE can be replayed). */
+export function redactCredentials(body: string): string {
+  return body.replace(/"(jwe|token|paymentMethodId)"(\s*):(\s*)"[^"]*"/g, (_m, k: string, a: string, b: string) => `"${k}"${a}:${b}"[redacted]"`);
 }
 
 async function openStorage({ dataDir, databaseUrl }: DemoOptions): Promise<TillStorage & { db: SqlDb }> {
@@ -74,7 +89,7 @@ function cookieOf(header: string | null, name: string): string | undefined {
   return undefined;
 }
 
-export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: DemoOptions = {}) {
+export async function startDemo({ port = 4321, host = '127.0.0.1', qa: qaHooks = LOOPBACK.has(host) && process.env.TILL_DEMO_QA !== '0', ...where }: DemoOptions = {}) {
   const storage = await openStorage(where);
   await migrate(storage.db, 'demo', DEMO_MIGRATIONS);
   const store = demoStore(storage.db);
@@ -87,7 +102,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
   const privateKey = (await importJWK(privateJwk, 'RSA-OAEP-256')) as CryptoKey;
   const publicJwk = { kty: 'RSA' as const, n: String(privateJwk.n), e: String(privateJwk.e), kid: 'demo-key-1', alg: 'RSA-OAEP-256' as const, use: 'enc' as const };
 
-  /** Raw bodies of every protocol request, so tests can prove no card number arrives in clear. */
+  /** Bodies of every protocol request (credentials redacted), so tests can prove no card number arrives in clear. */
   const requests: { method: string; path: string; body: string }[] = [];
   const passkeys = createPasskeys(store.passkeys);
   const delay = chargeDelay();
@@ -508,7 +523,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
       }
       if (path.startsWith(API + '/')) {
         const { request, body } = await toRequest(req, url);
-        if (requests.length < 1000) requests.push({ method: req.method ?? 'GET', path, body });
+        if (requests.length < 1000) requests.push({ method: req.method ?? 'GET', path, body: redactCredentials(body) });
         const sub = path.slice(API.length);
         const sessionId = /^\/sessions\/([^/]+)/.exec(sub)?.[1] ?? (await paymentSession(sub));
         const mode = (sessionId && network.get(sessionId)) || 'normal';
@@ -554,6 +569,7 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', ...where }: D
         const r = await delegatePayment(request, body);
         return sendJson(res, r.body, r.status);
       }
+      if (!qaHooks && QA_PATH.test(path)) return sendJson(res, { error: 'not_found' }, 404);
       if (path === '/demo/network' && req.method === 'POST') {
         const { body } = await toRequest(req, url);
         const { mode, sessionId } = (JSON.parse(body || '{}') ?? {}) as { mode?: unknown; sessionId?: unknown };
