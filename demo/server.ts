@@ -518,8 +518,8 @@ export async function startDemo({ port = 4321, host = '127.0.0.1', qa: qaHooks =
       // serves get a typed 405 before any handler sees them; pages and files are GET/HEAD only.
       const method = req.method ?? 'GET';
       if (!SERVED_METHODS.has(method) || (STATIC_PAGE.test(path) && method !== 'GET' && method !== 'HEAD')) {
-        res.writeHead(405, { 'Content-Type': 'application/json; charset=utf-8', Allow: 'GET, HEAD, POST', 'Cache-Control': 'no-store' });
-        return void res.end(JSON.stringify(errorReply('method_not_allowed', 'Method not allowed.')));
+        res.setHeader('Allow', 'GET, HEAD, POST');
+        return sendJson(res, errorReply('method_not_allowed', 'Method not allowed.'), 405);
       }
       if (path.startsWith(API + '/')) {
         const { request, body } = await toRequest(req, url);
